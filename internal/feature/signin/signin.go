@@ -1,0 +1,106 @@
+// Package signin lets people in: the sign-in form, accepting an
+// invitation (by link or by the short code staff hand out on paper), the
+// JSON API's login, me and logout, and signing out.
+package signin
+
+import (
+	"embed"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"tillit/internal/auth"
+	"tillit/internal/web"
+)
+
+//go:embed templates/*.html
+var files embed.FS
+
+var pages = web.MustTemplates(files, "templates")
+
+// Form shows the sign-in form.
+func Form(c *web.Ctx) error {
+	if c.Person != nil {
+		return c.Redirect(web.SafeNext(c.R.URL.Query().Get("next"), "/"))
+	}
+	c.Render(http.StatusOK, pages, "login", &web.Page{Title: c.T("signin.title"), Form: map[string]string{"next": c.R.URL.Query().Get("next")}})
+	return nil
+}
+
+// attempt checks a login and password under the throttle. It returns the
+// person id, or an error key for the form.
+func attempt(c *web.Ctx, login, password string) (int64, string, error) {
+	ctx := c.Context()
+	d := c.Env.DB
+	login = strings.TrimSpace(login)
+	if login == "" || password == "" {
+		return 0, "signin.missing", nil
+	}
+	if len(login) > 200 || !utf8.ValidString(login) {
+		return 0, "signin.failed", nil
+	}
+	lk, ak := auth.LoginKey(login), auth.AddrKey(c.R.RemoteAddr)
+	if blocked, err := auth.Throttled(ctx, d, lk, ak); err != nil || blocked {
+		return 0, "error.too_many_tries", err
+	}
+	id, ok, err := auth.VerifyLogin(ctx, d, login, password)
+	if err != nil {
+		return 0, "", err
+	}
+	if !ok {
+		return 0, "signin.failed", auth.RecordFailure(ctx, d, lk, ak)
+	}
+	return id, "", auth.ClearFailures(ctx, d, lk)
+}
+
+// StartSession signs a person in: any session of this browser ends and a
+// new session id is issued (no fixation).
+func StartSession(c *web.Ctx, personID int64, method string) error {
+	ctx := c.Context()
+	if c.SessionToken != "" {
+		auth.EndSession(ctx, c.Env.DB, c.SessionToken)
+	}
+	var staff int
+	if err := c.Env.DB.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff_roles WHERE person_id = $1`, personID).Scan(&staff); err != nil {
+		return err
+	}
+	token, err := auth.CreateSession(ctx, c.Env.DB, personID, staff > 0, c.R.UserAgent(), method)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(web.SessionCookie, token, 0)
+	c.ClearCookie(web.LangCookie)
+	return nil
+}
+
+// Submit checks the form and signs in.
+func Submit(c *web.Ctx) error {
+	login, password := c.R.PostFormValue("login"), c.R.PostFormValue("password")
+	next := c.R.PostFormValue("next")
+	id, problem, err := attempt(c, login, password)
+	if err != nil {
+		return err
+	}
+	if problem != "" {
+		status := http.StatusUnauthorized
+		if problem == "error.too_many_tries" {
+			status = http.StatusTooManyRequests
+		}
+		c.Render(status, pages, "login", &web.Page{Title: c.T("signin.title"),
+			Errors: map[string]string{"login": problem}, Form: map[string]string{"login": login, "next": next}})
+		return nil
+	}
+	if err := StartSession(c, id, "password"); err != nil {
+		return err
+	}
+	return c.Redirect(web.SafeNext(next, "/"))
+}
+
+// Logout ends the session on the server and clears the cookie.
+func Logout(c *web.Ctx) error {
+	if err := auth.EndSession(c.Context(), c.Env.DB, c.SessionToken); err != nil {
+		return err
+	}
+	c.ClearCookie(web.SessionCookie)
+	return c.Redirect("/login")
+}

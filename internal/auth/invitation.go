@@ -114,6 +114,15 @@ func AcceptInvitation(ctx context.Context, d *db.DB, invID int64, login, passwor
 		if err := tx.QueryRowContext(ctx, `SELECT person_id, expires_at FROM invitations WHERE id = $1`, invID).Scan(&personID, &expires); err != nil {
 			return err
 		}
+		// An invitation never replaces an existing account's login and
+		// password: whoever holds a code must not take over an account.
+		var existing sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT login FROM people WHERE id = $1`, personID).Scan(&existing); err != nil {
+			return err
+		}
+		if existing.Valid && existing.String != "" {
+			return ErrInvitationAccepted
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM people WHERE login = $1 AND id <> $2`, login, personID).Scan(&n); err != nil {
 			return err
@@ -141,4 +150,22 @@ func VerifyLogin(ctx context.Context, d *db.DB, login, password string) (int64, 
 		return 0, false, err
 	}
 	return id, VerifyPassword(hash, password), nil
+}
+
+// RenewInvitation gives open invitation id a new link, code and expiry,
+// keeping its id; the old secrets stop working.
+func RenewInvitation(ctx context.Context, x interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, id int64) (*NewInvitation, error) {
+	inv := &NewInvitation{ID: id, Token: NewToken(), Code: NewCode()}
+	now := time.Now()
+	res, err := x.ExecContext(ctx, `UPDATE invitations SET token_hash = $1, code_hash = $2, created_at = $3, expires_at = $4 WHERE id = $5 AND accepted_at IS NULL`,
+		Hash(inv.Token), Hash(inv.Code), now.Unix(), now.Add(InvitationTTL).Unix(), id)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, ErrInvitationAccepted
+	}
+	return inv, nil
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"tillit/internal/app"
+	"tillit/internal/db"
+	"tillit/internal/demo"
+	"tillit/internal/i18n"
+	"tillit/internal/web"
+)
+
+func openDB(ctx context.Context, c *config) (*db.DB, error) {
+	d, err := db.Open(c.databaseURL, c.data)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return d, nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs, "data")
+	c.registerServe(fs, "127.0.0.1:8080")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return serve(ctx, &c, false, stdout, stderr, nil)
+}
+
+// serve runs the server until ctx ends.
+func serve(ctx context.Context, c *config, isDemo bool, stdout, stderr io.Writer, afterStart func(addr string)) error {
+	if err := i18n.Check(); err != nil {
+		return err
+	}
+	log := c.logger(stderr)
+	d, err := openDB(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	base := c.baseURL
+	if base == "" {
+		base = "http://" + c.addr
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url must be like https://tillit.example.no")
+	}
+	host := u.Hostname()
+	local := host == "127.0.0.1" || host == "localhost" || host == "::1"
+	env := &web.Env{DB: d, Log: log, BaseURL: strings.TrimSuffix(base, "/"), Demo: isDemo,
+		Secure: u.Scheme == "https" || !(local || c.insecure)}
+	return app.Serve(ctx, env, c.addr, func(addr string) {
+		log.Info("listening", "addr", addr, "database", string(d.Dialect))
+		if afterStart != nil {
+			afterStart(addr)
+		}
+	})
+}
+
+func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs, "data")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := db.Open(c.databaseURL, c.data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, err := d.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied %d migrations\n", n)
+	return nil
+}
+
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	keep := false
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs, filepath.Join(os.TempDir(), "tillit-demo"))
+	c.registerServe(fs, "127.0.0.1:8080")
+	fs.BoolVar(&keep, "keep", false, "keep the demo database from the last run instead of starting afresh")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.databaseURL != "" {
+		return fmt.Errorf("the demo runs on its own SQLite database; use serve for PostgreSQL")
+	}
+	dbFile := filepath.Join(c.data, "tillit.db")
+	_, statErr := os.Stat(dbFile)
+	fresh := !keep || os.IsNotExist(statErr)
+	if fresh {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(dbFile + suffix)
+		}
+		d, err := openDB(ctx, &c)
+		if err != nil {
+			return err
+		}
+		_, err = demo.Seed(ctx, d)
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	return serve(ctx, &c, true, stdout, stderr, func(addr string) {
+		fmt.Fprintf(stdout, "\nTillit demo: Solsikken barnehage on http://%s\n\nSign in as (every password is %q):\n", addr, demo.Password)
+		for _, p := range demo.Personas {
+			fmt.Fprintf(stdout, "  %-10s %-18s %s\n", p.Login, p.Name, p.Who)
+		}
+		fmt.Fprintln(stdout, "\nStop with Ctrl+C.")
+	})
+}

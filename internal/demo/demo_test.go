@@ -1,0 +1,58 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"tillit/internal/auth"
+	"tillit/internal/db"
+	"tillit/internal/db/dbtest"
+	"tillit/internal/demo"
+)
+
+func TestSeed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		r, err := demo.Seed(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(q string, args ...any) int {
+			var n int
+			if err := d.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(`SELECT COUNT(*) FROM children`); n < 38 || n > 45 {
+			t.Errorf("children = %d, want about 40", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM groups`); n != 3 {
+			t.Errorf("groups = %d", n)
+		}
+		for role, want := range map[string]int{"manager": 1, "pedagogical_leader": 6, "assistant": 4, "owner_admin": 1} {
+			if n := count(`SELECT COUNT(*) FROM staff_roles WHERE role = $1`, role); n != want {
+				t.Errorf("%s = %d, want %d", role, n, want)
+			}
+		}
+		for _, lang := range []string{"ti", "ar", "fa-AF", "so", "uk", "ru", "kmr", "ps"} {
+			if n := count(`SELECT COUNT(*) FROM people WHERE languages LIKE $1`, lang+"%"); n == 0 {
+				t.Errorf("no family speaking %s first", lang)
+			}
+		}
+		if n := count(`SELECT COUNT(*) FROM guardianships WHERE parental_responsibility = FALSE`); n == 0 {
+			t.Error("no guardian without parental responsibility")
+		}
+		if n := count(`SELECT COUNT(*) FROM children WHERE confidential_address <> ''`); n == 0 {
+			t.Error("no child with a confidential address")
+		}
+		for _, p := range demo.Personas {
+			if _, ok, err := auth.VerifyLogin(ctx, d, p.Login, demo.Password); err != nil || !ok {
+				t.Errorf("persona %s cannot sign in with the demo password", p.Login)
+			}
+		}
+		if r.People["tesfay"] == 0 || r.Children["Selam Haile"] == 0 {
+			t.Error("result lacks personas")
+		}
+	})
+}

@@ -429,4 +429,3 @@ func Renew(c *web.Ctx) error {
 	}
 	return Present(c, inv, s.Name)
 }
-

@@ -15,8 +15,8 @@ import (
 func TestPasswordRules(t *testing.T) {
 	for pw, want := range map[string]error{
 		"short":                   auth.ErrPasswordTooShort,
-		"ÆØÅæøåÆØÅæø":             nil, // 12 characters, 24 bytes: counted in characters
-		"ÆØÅæøåÆØÅæ":              auth.ErrPasswordTooShort,
+		"ÆØÅæøåÆØÅæøå":            nil, // 12 characters, 24 bytes: counted in characters
+		"ÆØÅæøåÆØÅæø":             auth.ErrPasswordTooShort,
 		"password1234":            auth.ErrPasswordCommon,
 		"PASSWORD1234":            auth.ErrPasswordCommon,
 		"aaaaaaaaaaaaaaaa":        auth.ErrPasswordCommon,

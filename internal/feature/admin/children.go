@@ -24,12 +24,7 @@ func childrenPage(c *web.Ctx, kg *kgInfo, groups []groupRow, f *form) error {
 // Children lists the kindergarten's children (never their addresses) and
 // has the form to add a child.
 func Children(c *web.Ctx) error {
-	ctx := c.Context()
-	kg, err := loadKg(ctx, c.Env.DB.R, pathID(c, "kg"))
-	if err != nil {
-		return err
-	}
-	groups, err := listGroups(ctx, c.Env.DB.R, kg.ID)
+	kg, groups, err := kgAndGroups(c)
 	if err != nil {
 		return err
 	}
@@ -56,11 +51,7 @@ func childFields(f *form, groups []groupRow) directory.Child {
 // on to the child's page, where the guardians are added.
 func CreateChild(c *web.Ctx) error {
 	ctx := c.Context()
-	kg, err := loadKg(ctx, c.Env.DB.R, pathID(c, "kg"))
-	if err != nil {
-		return err
-	}
-	groups, err := listGroups(ctx, c.Env.DB.R, kg.ID)
+	kg, groups, err := kgAndGroups(c)
 	if err != nil {
 		return err
 	}

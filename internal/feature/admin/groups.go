@@ -45,11 +45,7 @@ func Kindergarten(c *web.Ctx) error {
 // CreateGroup adds a group with a name new in the kindergarten.
 func CreateGroup(c *web.Ctx) error {
 	ctx := c.Context()
-	kg, err := loadKg(ctx, c.Env.DB.R, pathID(c, "kg"))
-	if err != nil {
-		return err
-	}
-	groups, err := listGroups(ctx, c.Env.DB.R, kg.ID)
+	kg, groups, err := kgAndGroups(c)
 	if err != nil {
 		return err
 	}

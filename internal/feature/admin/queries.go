@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
+	"tillit/internal/web"
 	"time"
 
 	"golang.org/x/text/collate"
@@ -410,4 +411,15 @@ func orgKindergartens(ctx context.Context, q *sql.DB, org int64) ([]kgRow, error
 	}
 	sortByName(out, func(k kgRow) string { return k.Name })
 	return out, nil
+}
+
+// kgAndGroups loads the kindergarten of the route's {kg} and its groups,
+// which most admin pages need first.
+func kgAndGroups(c *web.Ctx) (*kgInfo, []groupRow, error) {
+	kg, err := loadKg(c.Context(), c.Env.DB.R, pathID(c, "kg"))
+	if err != nil {
+		return nil, nil, err
+	}
+	groups, err := listGroups(c.Context(), c.Env.DB.R, kg.ID)
+	return kg, groups, err
 }

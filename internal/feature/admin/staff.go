@@ -30,12 +30,7 @@ func staffPage(c *web.Ctx, kg *kgInfo, groups []groupRow, f *form) error {
 // Staff lists the kindergarten's staff with role and groups, and has the
 // form to invite a new staff member.
 func Staff(c *web.Ctx) error {
-	ctx := c.Context()
-	kg, err := loadKg(ctx, c.Env.DB.R, pathID(c, "kg"))
-	if err != nil {
-		return err
-	}
-	groups, err := listGroups(ctx, c.Env.DB.R, kg.ID)
+	kg, groups, err := kgAndGroups(c)
 	if err != nil {
 		return err
 	}
@@ -52,11 +47,7 @@ func Staff(c *web.Ctx) error {
 // QR code) once.
 func InviteStaff(c *web.Ctx) error {
 	ctx := c.Context()
-	kg, err := loadKg(ctx, c.Env.DB.R, pathID(c, "kg"))
-	if err != nil {
-		return err
-	}
-	groups, err := listGroups(ctx, c.Env.DB.R, kg.ID)
+	kg, groups, err := kgAndGroups(c)
 	if err != nil {
 		return err
 	}
@@ -157,12 +148,7 @@ func memberPage(c *web.Ctx, kg *kgInfo, groups []groupRow, f *form) error {
 
 // StaffMember shows a staff member's role and groups in this kindergarten.
 func StaffMember(c *web.Ctx) error {
-	ctx := c.Context()
-	kg, err := loadKg(ctx, c.Env.DB.R, pathID(c, "kg"))
-	if err != nil {
-		return err
-	}
-	groups, err := listGroups(ctx, c.Env.DB.R, kg.ID)
+	kg, groups, err := kgAndGroups(c)
 	if err != nil {
 		return err
 	}
@@ -177,11 +163,7 @@ var errLastManager = errors.New("last manager")
 // be given another role: someone must be able to administer.
 func StaffMemberSave(c *web.Ctx) error {
 	ctx := c.Context()
-	kg, err := loadKg(ctx, c.Env.DB.R, pathID(c, "kg"))
-	if err != nil {
-		return err
-	}
-	groups, err := listGroups(ctx, c.Env.DB.R, kg.ID)
+	kg, groups, err := kgAndGroups(c)
 	if err != nil {
 		return err
 	}

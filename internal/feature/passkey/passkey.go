@@ -36,7 +36,6 @@ import (
 
 	"tillit/internal/auth"
 	"tillit/internal/db"
-	"tillit/internal/feature/signin"
 	"tillit/internal/web"
 )
 
@@ -451,7 +450,7 @@ func LoginFinish(c *web.Ctx) error {
 		string(data), db.Now(), base64.RawURLEncoding.EncodeToString(cred.ID), u.id); err != nil {
 		return err
 	}
-	if err := signin.StartSession(c, u.id, "passkey"); err != nil {
+	if err := c.StartSession(u.id, "passkey"); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ok": true, "redirect": web.SafeNext(c.R.URL.Query().Get("next"), "/")})

@@ -41,7 +41,7 @@ func APILogin(c *web.Ctx) error {
 	default:
 		return &web.HTTPError{Status: http.StatusUnauthorized, Key: problem}
 	}
-	if err := StartSession(c, id, "api"); err != nil {
+	if err := c.StartSession(id, "api"); err != nil {
 		return err
 	}
 	a, err := policy.Load(c.Context(), c.Env.DB.R, id)

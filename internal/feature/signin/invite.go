@@ -124,7 +124,7 @@ func AcceptSubmit(c *web.Ctx) error {
 		}
 		return err
 	}
-	if err := StartSession(c, personID, "password"); err != nil {
+	if err := c.StartSession(personID, "password"); err != nil {
 		return err
 	}
 	return c.Redirect("/")

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"tillit/internal/auth"
+	"tillit/internal/feature/passkey"
 	"tillit/internal/web"
 )
 
@@ -23,8 +24,14 @@ func Form(c *web.Ctx) error {
 	if c.Person != nil {
 		return c.Redirect(web.SafeNext(c.R.URL.Query().Get("next"), "/"))
 	}
-	c.Render(http.StatusOK, pages, "login", &web.Page{Title: c.T("signin.title"), Form: map[string]string{"next": c.R.URL.Query().Get("next")}})
+	loginPage(c, http.StatusOK, nil, map[string]string{"next": c.R.URL.Query().Get("next")})
 	return nil
+}
+
+// loginPage renders the sign-in form; the passkey button is offered only
+// where this server can do passkeys (see passkey.Available).
+func loginPage(c *web.Ctx, status int, errs, form map[string]string) {
+	c.Render(status, pages, "login", &web.Page{Title: c.T("signin.title"), Errors: errs, Form: form, Data: passkey.Available(c.Env)})
 }
 
 // attempt checks a login and password under the throttle. It returns the
@@ -53,26 +60,6 @@ func attempt(c *web.Ctx, login, password string) (int64, string, error) {
 	return id, "", auth.ClearFailures(ctx, d, lk)
 }
 
-// StartSession signs a person in: any session of this browser ends and a
-// new session id is issued (no fixation).
-func StartSession(c *web.Ctx, personID int64, method string) error {
-	ctx := c.Context()
-	if c.SessionToken != "" {
-		auth.EndSession(ctx, c.Env.DB, c.SessionToken)
-	}
-	var staff int
-	if err := c.Env.DB.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff_roles WHERE person_id = $1`, personID).Scan(&staff); err != nil {
-		return err
-	}
-	token, err := auth.CreateSession(ctx, c.Env.DB, personID, staff > 0, c.R.UserAgent(), method)
-	if err != nil {
-		return err
-	}
-	c.SetCookie(web.SessionCookie, token, 0)
-	c.ClearCookie(web.LangCookie)
-	return nil
-}
-
 // Submit checks the form and signs in.
 func Submit(c *web.Ctx) error {
 	login, password := c.R.PostFormValue("login"), c.R.PostFormValue("password")
@@ -86,11 +73,10 @@ func Submit(c *web.Ctx) error {
 		if problem == "error.too_many_tries" {
 			status = http.StatusTooManyRequests
 		}
-		c.Render(status, pages, "login", &web.Page{Title: c.T("signin.title"),
-			Errors: map[string]string{"login": problem}, Form: map[string]string{"login": login, "next": next}})
+		loginPage(c, status, map[string]string{"login": problem}, map[string]string{"login": login, "next": next})
 		return nil
 	}
-	if err := StartSession(c, id, "password"); err != nil {
+	if err := c.StartSession(id, "password"); err != nil {
 		return err
 	}
 	return c.Redirect(web.SafeNext(next, "/"))

@@ -303,8 +303,8 @@ func TestRenewAndExpiry(t *testing.T) {
 		if newID != old.ID {
 			t.Fatalf("renewed invitation has id %d, want to keep %d", newID, old.ID)
 		}
-		if !strings.Contains(res.Body, "Petra Pending") || !strings.Contains(res.Body, `<section class="guide" lang="en" dir="ltr">`) {
-			t.Fatal("renewed page: wrong person, or no guide for Petra (uk falls back to en)")
+		if !strings.Contains(res.Body, "Petra Pending") || !strings.Contains(res.Body, `<section class="guide" lang="uk" dir="ltr">`) {
+			t.Fatal("renewed page: wrong person, or no guide in Petra's language (uk)")
 		}
 		res = anon.PostForm("/invite", url.Values{"code": {old.Code}})
 		if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, nb.T("invite.unknown")) {

@@ -2,11 +2,13 @@ package webtest
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"tillit/internal/auth"
 	"tillit/internal/db"
 	"tillit/internal/directory"
+	"tillit/internal/messaging"
 )
 
 // Password is every fixture person's password.
@@ -27,7 +29,12 @@ type World struct {
 	OtherOrg, OtherKg, OtherGroup, OtherChild int64
 	OtherManager, OtherParent                 int64
 	Pending                                   int64 // a guardian of A2 who has not accepted yet
-	PendingInvitation                         *auth.NewInvitation
+	// Thread is child A1's thread with Message from the leader to the
+	// parent, who asked for an interpreter (Followup); the Other* are the
+	// same in the other kindergarten.
+	Thread, Message, Followup                int64
+	OtherThread, OtherMessage, OtherFollowup int64
+	PendingInvitation                        *auth.NewInvitation
 }
 
 // Logins maps role names used in tests to logins.
@@ -112,5 +119,33 @@ func NewWorld(t testing.TB, d *db.DB) *World {
 	role(w.OtherManager, w.OtherOrg, w.OtherKg, "manager")
 	w.OtherParent = person("otherparent", "Oda OtherParent", "pl")
 	link(w.OtherChild, w.OtherParent, true, false)
+	w.Thread, w.Message, w.Followup = conversation(t, d, w.ChildA1, w.Leader, w.Parent)
+	w.OtherThread, w.OtherMessage, w.OtherFollowup = conversation(t, d, w.OtherChild, w.OtherManager, w.OtherParent)
 	return w
+}
+
+// conversation starts the child's thread with a message from staff that
+// the guardian answers "I need an interpreter".
+func conversation(t testing.TB, d *db.DB, child, staff, guardian int64) (thread, msg, followup int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		th, err := messaging.ChildThread(ctx, tx, child, staff)
+		if err != nil {
+			return err
+		}
+		s, err := messaging.Send(ctx, tx, messaging.NewMessage{Thread: th, AuthorID: staff, FromStaff: true, Category: messaging.Practical, Lang: "nb", Body: "Husk ekstra votter i morgen."})
+		if err != nil {
+			return err
+		}
+		if err := messaging.Answer(ctx, tx, s.MessageID, guardian, messaging.Interpreter); err != nil {
+			return err
+		}
+		thread, msg = th.ID, s.MessageID
+		return tx.QueryRowContext(ctx, `SELECT id FROM followups WHERE message_id = $1`, msg).Scan(&followup)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return
 }

@@ -1,0 +1,91 @@
+package policy
+
+import (
+	"context"
+	"database/sql"
+)
+
+// thread reads what the rules need of a thread.
+func thread(ctx context.Context, q *sql.DB, id int64) (org, kg, group, child, guardian int64, kind string, ok bool, err error) {
+	var g, c, p sql.NullInt64
+	ok, err = scan(ctx, q, `SELECT k.organisation_id, k.id, t.group_id, t.child_id, t.guardian_id, t.kind
+		FROM threads t JOIN kindergartens k ON k.id = t.kindergarten_id WHERE t.id = $1`, []any{id}, &org, &kg, &g, &c, &p, &kind)
+	return org, kg, g.Int64, c.Int64, p.Int64, kind, ok, err
+}
+
+// seesThread: staff of the thread's group (the whole kindergarten for a
+// kindergarten-wide announcement); a guardian who still sees the child
+// (child thread), the guardian of a private thread, or a guardian who
+// received the announcement.
+func seesThread(ctx context.Context, q *sql.DB, a *Actor, id int64) (bool, error) {
+	org, kg, group, child, guardian, kind, ok, err := thread(ctx, q, id)
+	if !ok || err != nil || a == nil {
+		return false, err
+	}
+	if kind == "announcement" && group == 0 {
+		if a.WorksIn(org, kg) {
+			return true, nil
+		}
+	} else if a.StaffOfGroup(org, kg, group) {
+		return true, nil
+	}
+	switch kind {
+	case "child":
+		l, linked := a.Links[child]
+		return linked && !l.NoInformation, nil
+	case "private":
+		l, linked := a.Links[child]
+		return linked && !l.NoInformation && guardian == a.PersonID, nil
+	}
+	var n int
+	return scan(ctx, q, `SELECT 1 FROM receipts r JOIN messages m ON m.id = r.message_id WHERE m.thread_id = $1 AND r.person_id = $2 LIMIT 1`, []any{id, a.PersonID}, &n)
+}
+
+// Messaging permissions.
+var (
+	// ThreadView: may read and write in thread {id}.
+	ThreadView = Permission{Name: "in thread {id}", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
+		return seesThread(ctx, q, a, id(pv, "id"))
+	}}
+
+	// MessageRecipient: received message {id} and still sees its thread.
+	MessageRecipient = Permission{Name: "recipient of message {id}", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
+		var thread int64
+		ok, err := scan(ctx, q, `SELECT m.thread_id FROM receipts r JOIN messages m ON m.id = r.message_id WHERE r.message_id = $1 AND r.person_id = $2`, []any{id(pv, "id"), a.PersonID}, &thread)
+		if !ok || err != nil {
+			return false, err
+		}
+		return seesThread(ctx, q, a, thread)
+	}}
+
+	// MessageStaff: staff of the group of message {id}'s thread.
+	MessageStaff = Permission{Name: "staff of message {id}", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
+		var threadID int64
+		ok, err := scan(ctx, q, `SELECT thread_id FROM messages WHERE id = $1`, []any{id(pv, "id")}, &threadID)
+		if !ok || err != nil {
+			return false, err
+		}
+		org, kg, group, _, _, kind, ok, err := thread(ctx, q, threadID)
+		if !ok || err != nil {
+			return false, err
+		}
+		if kind == "announcement" && group == 0 {
+			return a.WorksIn(org, kg), nil
+		}
+		return a.StaffOfGroup(org, kg, group), nil
+	}}
+
+	// FollowupStaff: staff of follow-up {id}'s group.
+	FollowupStaff = Permission{Name: "staff of follow-up {id}", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
+		var org, kg int64
+		var group sql.NullInt64
+		ok, err := scan(ctx, q, `SELECT k.organisation_id, k.id, f.group_id FROM followups f JOIN kindergartens k ON k.id = f.kindergarten_id WHERE f.id = $1`, []any{id(pv, "id")}, &org, &kg, &group)
+		if !ok || err != nil {
+			return false, err
+		}
+		if !group.Valid {
+			return a.AdminsKindergarten(org, kg), nil
+		}
+		return a.StaffOfGroup(org, kg, group.Int64), nil
+	}}
+)

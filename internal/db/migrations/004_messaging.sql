@@ -60,6 +60,9 @@ CREATE TABLE message_translations (
   text TEXT NOT NULL DEFAULT '',
   provider TEXT NOT NULL DEFAULT '',
   checked_by BIGINT REFERENCES people(id) ON DELETE SET NULL,
+  -- The translation memory row the text came from: a person's later
+  -- correction there replaces the machine text in every message.
+  memory_id BIGINT REFERENCES translation_memory(id) ON DELETE SET NULL,
   attempts BIGINT NOT NULL DEFAULT 0,
   next_attempt_at BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (message_id, lang)

@@ -74,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type config struct {
 	addr, data, databaseURL, baseURL, logFormat string
 	insecure                                    bool
+	libreURL, libreKey                          string
+	apertium                                    bool
 }
 
 // envDefault returns the TILLIT_* variable for a flag, or def.
@@ -93,6 +95,9 @@ func (c *config) register(fs *flag.FlagSet, defaultData string) {
 func (c *config) registerServe(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&c.addr, "addr", envDefault("addr", defaultAddr), "address to listen on (TILLIT_ADDR)")
 	fs.StringVar(&c.baseURL, "base-url", envDefault("base-url", ""), "public URL people use, e.g. https://tillit.example.no (TILLIT_BASE_URL; default http://ADDR)")
+	fs.StringVar(&c.libreURL, "libretranslate-url", envDefault("libretranslate-url", ""), "LibreTranslate server for free-text messages, e.g. http://127.0.0.1:5000 (TILLIT_LIBRETRANSLATE_URL)")
+	fs.StringVar(&c.libreKey, "libretranslate-key", envDefault("libretranslate-key", ""), "its API key, if it needs one (TILLIT_LIBRETRANSLATE_KEY)")
+	fs.BoolVar(&c.apertium, "apertium", envDefault("apertium", "true") == "true", "use the apertium command for Bokmål ↔ Nynorsk when installed (TILLIT_APERTIUM)")
 	fs.BoolVar(&c.insecure, "insecure-cookies", envDefault("insecure-cookies", "") == "true", "send cookies over plain HTTP (only for local testing; TILLIT_INSECURE_COOKIES=true)")
 }
 

@@ -9,11 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"tillit/internal/app"
 	"tillit/internal/db"
 	"tillit/internal/demo"
 	"tillit/internal/i18n"
+	"tillit/internal/messaging"
+	"tillit/internal/translate"
 	"tillit/internal/web"
 )
 
@@ -64,6 +67,13 @@ func serve(ctx context.Context, c *config, isDemo bool, stdout, stderr io.Writer
 	local := host == "127.0.0.1" || host == "localhost" || host == "::1"
 	env := &web.Env{DB: d, Log: log, BaseURL: strings.TrimSuffix(base, "/"), Demo: isDemo,
 		Secure: u.Scheme == "https" || !(local || c.insecure)}
+	// Free text is translated in the background, never while sending.
+	tr, err := translate.New(d, translate.Config{LibreTranslateURL: c.libreURL, LibreTranslateKey: c.libreKey, Apertium: c.apertium, Log: log})
+	if err != nil {
+		return err
+	}
+	worker := &messaging.TranslationWorker{DB: d, Translator: tr, Log: log}
+	go worker.Run(ctx, 5*time.Second)
 	return app.Serve(ctx, env, c.addr, func(addr string) {
 		log.Info("listening", "addr", addr, "database", string(d.Dialect))
 		if afterStart != nil {

@@ -254,5 +254,8 @@ func Seed(ctx context.Context, d *db.DB) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := seedMessages(ctx, d, r); err != nil {
+		return nil, err
+	}
 	return r, nil
 }

@@ -2,12 +2,14 @@ package demo_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"tillit/internal/auth"
 	"tillit/internal/db"
 	"tillit/internal/db/dbtest"
 	"tillit/internal/demo"
+	"tillit/internal/phrasebook"
 )
 
 func TestSeed(t *testing.T) {
@@ -50,6 +52,39 @@ func TestSeed(t *testing.T) {
 			if _, ok, err := auth.VerifyLogin(ctx, d, p.Login, demo.Password); err != nil || !ok {
 				t.Errorf("persona %s cannot sign in with the demo password", p.Login)
 			}
+		}
+		// The week of messages: every phrasebook message is valid, a
+		// family asked for an interpreter, the Tigrinya father asked.
+		book, err := phrasebook.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.R.QueryContext(ctx, `SELECT phrase_key, phrase_slots FROM messages WHERE phrase_key <> ''`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phrases := 0
+		for rows.Next() {
+			var key, slots string
+			rows.Scan(&key, &slots)
+			m := map[string]string{}
+			if slots != "" && slots != "null" {
+				json.Unmarshal([]byte(slots), &m)
+			}
+			if err := book.Check(key, m); err != nil {
+				t.Errorf("demo message %s: %v", key, err)
+			}
+			phrases++
+		}
+		rows.Close()
+		if phrases < 5 {
+			t.Errorf("only %d phrasebook messages", phrases)
+		}
+		if n := count(`SELECT COUNT(*) FROM followups WHERE kind = 'interpreter' AND language = 'fa-AF'`); n != 1 {
+			t.Errorf("interpreter follow-ups for Dari: %d", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM messages WHERE lang = 'ti' AND NOT from_staff`); n != 1 {
+			t.Errorf("questions from the Tigrinya father: %d", n)
 		}
 		if r.People["tesfay"] == 0 || r.Children["Selam Haile"] == 0 {
 			t.Error("result lacks personas")

@@ -14,6 +14,7 @@ import (
 	"tillit/internal/auth"
 	"tillit/internal/directory"
 	"tillit/internal/importcsv"
+	"tillit/internal/webpush"
 )
 
 const adminUsage = `Usage:
@@ -22,6 +23,7 @@ const adminUsage = `Usage:
   tillit admin create-manager --kindergarten ID --name NAME --login LOGIN [--email E]
   tillit admin create-owner-admin --organisation ID --name NAME --login LOGIN [--email E]
   tillit admin reset-password --login LOGIN
+  tillit admin vapid-keys            (a key pair for Web Push notifications)
 
 create-manager, create-owner-admin and reset-password print a new random
 password once; the person changes it under Profile. reset-password also
@@ -31,6 +33,14 @@ ends all of that person's sessions.
 func adminCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" {
 		fmt.Fprint(stdout, adminUsage)
+		return nil
+	}
+	if args[0] == "vapid-keys" {
+		pub, priv, err := webpush.GenerateVAPIDKeys()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "TILLIT_VAPID_PUBLIC_KEY=%s\nTILLIT_VAPID_PRIVATE_KEY=%s\n", pub, priv)
 		return nil
 	}
 	var c config

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -76,6 +77,9 @@ type config struct {
 	insecure                                    bool
 	libreURL, libreKey                          string
 	apertium                                    bool
+	vapidPublic, vapidPrivate, vapidSubject     string
+	smtpHost, smtpUser, smtpPass, smtpFrom      string
+	smtpPort                                    int
 }
 
 // envDefault returns the TILLIT_* variable for a flag, or def.
@@ -98,6 +102,15 @@ func (c *config) registerServe(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&c.libreURL, "libretranslate-url", envDefault("libretranslate-url", ""), "LibreTranslate server for free-text messages, e.g. http://127.0.0.1:5000 (TILLIT_LIBRETRANSLATE_URL)")
 	fs.StringVar(&c.libreKey, "libretranslate-key", envDefault("libretranslate-key", ""), "its API key, if it needs one (TILLIT_LIBRETRANSLATE_KEY)")
 	fs.BoolVar(&c.apertium, "apertium", envDefault("apertium", "true") == "true", "use the apertium command for Bokmål ↔ Nynorsk when installed (TILLIT_APERTIUM)")
+	fs.StringVar(&c.vapidPublic, "vapid-public-key", envDefault("vapid-public-key", ""), "Web Push application server public key (TILLIT_VAPID_PUBLIC_KEY; tillit admin vapid-keys makes a pair)")
+	fs.StringVar(&c.vapidPrivate, "vapid-private-key", envDefault("vapid-private-key", ""), "its private key (TILLIT_VAPID_PRIVATE_KEY)")
+	fs.StringVar(&c.vapidSubject, "vapid-subject", envDefault("vapid-subject", ""), "contact for push services, mailto: or https: (TILLIT_VAPID_SUBJECT)")
+	fs.StringVar(&c.smtpHost, "smtp-host", envDefault("smtp-host", ""), "SMTP server for e-mail notifications (TILLIT_SMTP_HOST; empty: no e-mail)")
+	port, _ := strconv.Atoi(envDefault("smtp-port", "587"))
+	fs.IntVar(&c.smtpPort, "smtp-port", port, "SMTP port, STARTTLS required (TILLIT_SMTP_PORT)")
+	fs.StringVar(&c.smtpUser, "smtp-user", envDefault("smtp-user", ""), "SMTP user (TILLIT_SMTP_USER)")
+	c.smtpPass = os.Getenv("TILLIT_SMTP_PASSWORD") // secrets only from the environment
+	fs.StringVar(&c.smtpFrom, "smtp-from", envDefault("smtp-from", ""), "sender address (TILLIT_SMTP_FROM)")
 	fs.BoolVar(&c.insecure, "insecure-cookies", envDefault("insecure-cookies", "") == "true", "send cookies over plain HTTP (only for local testing; TILLIT_INSECURE_COOKIES=true)")
 }
 

@@ -60,6 +60,9 @@ func TestAdminCommands(t *testing.T) {
 	if out, err := cmd(t, "migrate", data); err != nil || !strings.Contains(out, "applied 0 migrations") {
 		t.Fatalf("migrate: %v %s", err, out)
 	}
+	if out, err := cmd(t, "admin", "vapid-keys"); err != nil || !strings.Contains(out, "TILLIT_VAPID_PRIVATE_KEY=") {
+		t.Fatalf("vapid-keys: %v %s", err, out)
+	}
 	if _, err := cmd(t, "frobnicate"); err == nil {
 		t.Fatal("unknown command accepted")
 	}

@@ -12,12 +12,16 @@ import (
 	"time"
 
 	"tillit/internal/app"
+	"tillit/internal/channels"
 	"tillit/internal/db"
 	"tillit/internal/demo"
+	"tillit/internal/feature/push"
 	"tillit/internal/i18n"
 	"tillit/internal/messaging"
+	"tillit/internal/notify"
 	"tillit/internal/translate"
 	"tillit/internal/web"
+	"tillit/internal/webpush"
 )
 
 func openDB(ctx context.Context, c *config) (*db.DB, error) {
@@ -74,6 +78,22 @@ func serve(ctx context.Context, c *config, isDemo bool, stdout, stderr io.Writer
 	}
 	worker := &messaging.TranslationWorker{DB: d, Translator: tr, Log: log}
 	go worker.Run(ctx, 5*time.Second)
+	// Notifications say only "something new", on the channels each person chose.
+	nw := &notify.Worker{DB: d, SMS: channels.NewOutbox(d), Log: log, BaseURL: env.BaseURL}
+	if c.vapidPublic != "" {
+		if nw.Push, err = webpush.NewSender(webpush.Config{PublicKey: c.vapidPublic, PrivateKey: c.vapidPrivate, Subject: c.vapidSubject}); err != nil {
+			return err
+		}
+		push.Configure(nw.Push.PublicKey())
+	}
+	if c.smtpHost != "" {
+		m, err := channels.NewMailer(channels.SMTPConfig{Host: c.smtpHost, Port: c.smtpPort, Username: c.smtpUser, Password: c.smtpPass, From: c.smtpFrom, Log: log})
+		if err != nil {
+			return err
+		}
+		nw.Mail = m
+	}
+	go nw.Run(ctx, 10*time.Second)
 	return app.Serve(ctx, env, c.addr, func(addr string) {
 		log.Info("listening", "addr", addr, "database", string(d.Dialect))
 		if afterStart != nil {
@@ -116,6 +136,14 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if c.databaseURL != "" {
 		return fmt.Errorf("the demo runs on its own SQLite database; use serve for PostgreSQL")
+	}
+	if c.vapidPublic == "" {
+		// The demo makes its own Web Push keys for each run.
+		pub, priv, err := webpush.GenerateVAPIDKeys()
+		if err != nil {
+			return err
+		}
+		c.vapidPublic, c.vapidPrivate, c.vapidSubject = pub, priv, "mailto:demo@tillit.example"
 	}
 	dbFile := filepath.Join(c.data, "tillit.db")
 	_, statErr := os.Stat(dbFile)

@@ -55,6 +55,19 @@ var matrix = map[string]struct{ own, other string }{
 	"POST /children/{id}/guardians":       {"owner manager leader", "othermanager"},
 	"GET /invitations/{id}":               {"owner manager leader", "othermanager"},
 	"POST /invitations/{id}/renew":        {"owner manager leader", "othermanager"},
+	"GET /sw.js":                          {all, all},
+	"POST /push/subscriptions":            {signedIn, signedIn},
+	"POST /push/subscriptions/delete":     {signedIn, signedIn},
+	"GET /inbox":                          {signedIn, signedIn},
+	"GET /threads/{id}":                   {"owner manager leader parent", "othermanager otherparent"},
+	"POST /threads/{id}/messages":         {"owner manager leader parent", "othermanager otherparent"},
+	"POST /messages/{id}/answer":          {"parent", "otherparent"},
+	"POST /children/{id}/messages":        {"owner manager leader parent coparent", "othermanager otherparent"},
+	"GET /groups/{id}/messages":           {"owner manager leader", "othermanager"},
+	"GET /groups/{id}/compose":            {"owner manager leader", "othermanager"},
+	"POST /groups/{id}/announcements":     {"owner manager leader", "othermanager"},
+	"GET /messages/{id}/receipts":         {"owner manager leader", "othermanager"},
+	"POST /followups/{id}/done":           {"owner manager leader", "othermanager"},
 	"GET /admin":                          {staff, staff},
 	"GET /k/{kg}/admin":                   {admins, "othermanager"},
 	"POST /k/{kg}/groups":                 {admins, "othermanager"},
@@ -187,6 +200,12 @@ func try(t *testing.T, s *webtest.Server, w *webtest.World, pattern, role, which
 		repl["{id}"] = pick(w.GroupA, w.OtherGroup)
 	case isChild:
 		repl["{id}"] = pick(w.ChildA1, w.OtherChild)
+	case strings.HasPrefix(path, "/threads/"):
+		repl["{id}"] = pick(w.Thread, w.OtherThread)
+	case strings.HasPrefix(path, "/messages/"):
+		repl["{id}"] = pick(w.Message, w.OtherMessage)
+	case strings.HasPrefix(path, "/followups/"):
+		repl["{id}"] = pick(w.Followup, w.OtherFollowup)
 	case isInv:
 		repl["{id}"] = pick(w.PendingInvitation.ID, otherInvitation(t, s, w))
 	case strings.HasPrefix(path, "/profile/sessions/"):

@@ -2,13 +2,16 @@ package app
 
 import (
 	"tillit/internal/feature/admin"
+	"tillit/internal/feature/conversations"
 	"tillit/internal/feature/family"
 	"tillit/internal/feature/groups"
 	"tillit/internal/feature/home"
 	"tillit/internal/feature/importer"
 	"tillit/internal/feature/invitations"
+	"tillit/internal/feature/messagecenter"
 	"tillit/internal/feature/passkey"
 	"tillit/internal/feature/profile"
+	"tillit/internal/feature/push"
 	"tillit/internal/feature/signin"
 	"tillit/internal/policy"
 	"tillit/internal/web"
@@ -42,6 +45,7 @@ var Routes = []Route{
 	{"POST /login/passkey/begin", policy.Public, passkey.LoginBegin, 0},
 	{"POST /login/passkey/finish", policy.Public, passkey.LoginFinish, 0},
 	{"POST /api/v1/login", policy.Public, signin.APILogin, 0},
+	{"GET /sw.js", policy.Public, push.ServiceWorker, 0},
 
 	// Anyone signed in, about themselves.
 	{"POST /logout", policy.SignedIn, signin.Logout, 0},
@@ -54,6 +58,8 @@ var Routes = []Route{
 	{"POST /profile/passkeys/begin", policy.SignedIn, passkey.RegisterBegin, 0},
 	{"POST /profile/passkeys/finish", policy.SignedIn, passkey.RegisterFinish, 0},
 	{"POST /profile/passkeys/{id}/delete", policy.OwnPasskey, passkey.Delete, 0},
+	{"POST /push/subscriptions", policy.SignedIn, push.Subscribe, 0},
+	{"POST /push/subscriptions/delete", policy.SignedIn, push.Unsubscribe, 0},
 
 	// Guardians.
 	{"GET /family", policy.Guardian, family.Get, 0},
@@ -65,6 +71,20 @@ var Routes = []Route{
 	{"POST /children/{id}/guardians", policy.ChildStaff, invitations.AddGuardian, 0},
 	{"GET /invitations/{id}", policy.InvitationView, invitations.Show, 0},
 	{"POST /invitations/{id}/renew", policy.InvitationView, invitations.Renew, 0},
+
+	// Conversations: guardians and staff.
+	{"GET /inbox", policy.SignedIn, conversations.Inbox, 0},
+	{"GET /threads/{id}", policy.ThreadView, conversations.Thread, 0},
+	{"POST /threads/{id}/messages", policy.ThreadView, conversations.Reply, 0},
+	{"POST /messages/{id}/answer", policy.MessageRecipient, conversations.Answer, 0},
+	{"POST /children/{id}/messages", policy.ChildView, conversations.ChildMessage, 0},
+
+	// The group's message centre (staff).
+	{"GET /groups/{id}/messages", policy.GroupStaff, messagecenter.Group, 0},
+	{"GET /groups/{id}/compose", policy.GroupStaff, messagecenter.Compose, 0},
+	{"POST /groups/{id}/announcements", policy.GroupStaff, messagecenter.Announce, 0},
+	{"GET /messages/{id}/receipts", policy.MessageStaff, messagecenter.Receipts, 0},
+	{"POST /followups/{id}/done", policy.FollowupStaff, messagecenter.FollowupDone, 0},
 
 	// The kindergarten's administration (manager, owner admin).
 	{"GET /admin", policy.AnyStaff, admin.Home, 0},

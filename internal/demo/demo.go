@@ -44,6 +44,9 @@ type Result struct {
 	Groups            map[string]int64
 	People            map[string]int64 // by login
 	Children          map[string]int64 // by "First Last"
+	// SelamThread is Selam Haile's thread; TripMessage the Tyttebær trip
+	// announcement some families did not understand.
+	SelamThread, TripMessage int64
 }
 
 type family struct {

@@ -70,6 +70,12 @@ func seedMessages(ctx context.Context, d *db.DB, r *Result) error {
 			if err != nil {
 				return err
 			}
+			if w.m.PhraseKey == "trips.trip_to_place" {
+				r.TripMessage = s.MessageID
+			}
+			if th.Kind == messaging.KindChild && th.ChildID == r.Children["Selam Haile"] {
+				r.SelamThread = th.ID
+			}
 			at := now.Add(-w.ago).Unix()
 			if _, err := tx.ExecContext(ctx, `UPDATE messages SET created_at = $1 WHERE id = $2`, at, s.MessageID); err != nil {
 				return err

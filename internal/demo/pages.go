@@ -16,11 +16,15 @@ func Walks(r *Result) []Walk {
 	id := func(format string, v ...any) string { return fmt.Sprintf(format, v...) }
 	return []Walk{
 		{"", "nb", []string{"/login", "/invite"}},
-		{"tesfay", "ti", []string{"/family", id("/children/%d", r.Children["Selam Haile"]), "/profile"}},
-		{"amal", "ar", []string{"/family", id("/children/%d", r.Children["Lina Haddad"]), "/profile"}},
+		{"tesfay", "ti", []string{"/family", id("/children/%d", r.Children["Selam Haile"]), "/profile", "/inbox", id("/threads/%d", r.SelamThread)}},
+		{"amal", "ar", []string{"/family", id("/children/%d", r.Children["Lina Haddad"]), "/profile", "/inbox"}},
 		{"farida", "fa-AF", []string{"/family", "/profile"}},
 		{"jonas", "nb", []string{"/family", id("/children/%d", r.Children["Emma Berg"])}},
-		{"kari", "nb", []string{"/groups", id("/groups/%d", r.Groups["Blåbær"]), id("/children/%d", r.Children["Selam Haile"]), "/admin", "/profile"}},
+		{"kari", "nb", []string{"/groups", id("/groups/%d", r.Groups["Blåbær"]), id("/children/%d", r.Children["Selam Haile"]), "/admin", "/profile",
+			id("/groups/%d/messages", r.Groups["Blåbær"]), id("/threads/%d", r.SelamThread),
+			id("/groups/%d/compose?q=votter", r.Groups["Blåbær"]),
+			id("/groups/%d/compose?phrase=trips.trip_to_place&Place=place.forest&Date=2026-12-03&Time=09:30&preview=1", r.Groups["Blåbær"])}},
+		{"mariam", "nb", []string{id("/groups/%d/messages", r.Groups["Tyttebær"]), id("/messages/%d/receipts", r.TripMessage)}},
 		{"styrer", "nb", []string{
 			id("/k/%d/admin", kg), id("/k/%d/children", kg), id("/k/%d/staff", kg), id("/k/%d/guardians", kg), id("/k/%d/import", kg),
 			id("/children/%d/edit", r.Children["Noah Lie"]), id("/k/%d/staff/%d", kg, r.People["kari"]),

@@ -14,9 +14,9 @@ func thread(ctx context.Context, q *sql.DB, id int64) (org, kg, group, child, gu
 }
 
 // seesThread: staff of the thread's group (the whole kindergarten for a
-// kindergarten-wide announcement); a guardian who still sees the child
-// (child thread), the guardian of a private thread, or a guardian who
-// received the announcement.
+// kindergarten-wide announcement); a guardian with parental
+// responsibility who still sees the child (child thread), the guardian of
+// a private thread, or a guardian who received the announcement.
 func seesThread(ctx context.Context, q *sql.DB, a *Actor, id int64) (bool, error) {
 	org, kg, group, child, guardian, kind, ok, err := thread(ctx, q, id)
 	if !ok || err != nil || a == nil {
@@ -31,8 +31,10 @@ func seesThread(ctx context.Context, q *sql.DB, a *Actor, id int64) (bool, error
 	}
 	switch kind {
 	case "child":
+		// The shared thread is for guardians with parental
+		// responsibility; the others talk to staff in a private thread.
 		l, linked := a.Links[child]
-		return linked && !l.NoInformation, nil
+		return linked && !l.NoInformation && l.ParentalResponsibility, nil
 	case "private":
 		l, linked := a.Links[child]
 		return linked && !l.NoInformation && guardian == a.PersonID, nil

@@ -16,6 +16,7 @@ import (
 	"tillit/internal/auth"
 	"tillit/internal/directory"
 	"tillit/internal/feature/passkey"
+	"tillit/internal/feature/push"
 	"tillit/internal/i18n"
 	"tillit/internal/importcsv"
 	"tillit/internal/web"
@@ -58,6 +59,10 @@ type pageData struct {
 	Passkeys    []passkey.Passkey
 	// PasskeysOn: this server can offer passkeys.
 	PasskeysOn bool
+	// PushKey is the Web Push key ("" when push is off); Prefs are the
+	// person's notification channels and quiet hours.
+	PushKey string
+	Prefs   push.Preferences
 }
 
 // formOf is the profile form filled with what is stored.
@@ -87,7 +92,16 @@ func render(c *web.Ctx, status int, form, errs map[string]string) error {
 	if err != nil {
 		return err
 	}
-	d := pageData{Person: p, Languages: i18n.Languages, Preferences: Preferences, PasskeysOn: passkey.Available(c.Env)}
+	d := pageData{Person: p, Languages: i18n.Languages, Preferences: Preferences, PasskeysOn: passkey.Available(c.Env), PushKey: push.ApplicationKey(c.Env)}
+	if d.Prefs, err = push.LoadPreferences(ctx, c.Env.DB.R, c.Actor.PersonID); err != nil {
+		return err
+	}
+	if form == nil {
+		form = formOf(p)
+	}
+	if _, typed := form["quiet_from"]; !typed && d.Prefs.QuietFrom != d.Prefs.QuietTo {
+		form["quiet_from"], form["quiet_to"] = push.Clock(d.Prefs.QuietFrom), push.Clock(d.Prefs.QuietTo)
+	}
 	if len(p.Languages) > 2 {
 		d.Others = p.Languages[2:]
 	}
@@ -190,6 +204,11 @@ func Save(c *web.Ctx) error {
 		errs["info_preference"] = "form.invalid"
 	}
 	needs := form["needs_interpreter"] != ""
+	prefs, perrs := push.ParsePreferences(r.PostFormValue)
+	for k, v := range perrs {
+		errs[k] = v
+	}
+	form["quiet_from"], form["quiet_to"] = r.PostFormValue("quiet_from"), r.PostFormValue("quiet_to")
 	if len(errs) > 0 {
 		return render(c, http.StatusBadRequest, form, errs)
 	}
@@ -218,6 +237,9 @@ func Save(c *web.Ctx) error {
 		needs_interpreter = $5, interpreter_language = $6, interpreter_dialect = $7, phone = $8, email = $9 WHERE id = $10`,
 		name, ui, strings.Join(langs, " "), pref, needs, interp, dialect, phone, email, c.Actor.PersonID)
 	if err != nil {
+		return err
+	}
+	if err := push.SavePreferences(ctx, c.Env.DB.W, c.Actor.PersonID, prefs); err != nil {
 		return err
 	}
 	// The chosen language now rules; a visitor's language cookie is not

@@ -161,6 +161,11 @@ func TestLanguageSwitcher(t *testing.T) {
 	if got := p.Get("/profile"); !strings.Contains(got.Body, `<html lang="ti" dir="ltr">`) {
 		t.Fatal("profile not in Tigrinya")
 	}
+	// The switcher returns to the same page with its query (a chosen
+	// phrase and preview are kept).
+	if body := c.Get("/login?next=%2Ffamily").Body; !strings.Contains(body, `name="next" value="/login?next=%2Ffamily"`) {
+		t.Error("the language switcher loses the query string")
+	}
 	// Every page offers every language, each named in itself.
 	body := c.Get("/login").Body
 	for _, l := range i18n.Languages {

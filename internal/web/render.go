@@ -51,7 +51,14 @@ func (p *Page) IsGuardian() bool { return p.c.Actor.IsGuardian() }
 func (p *Page) Demo() bool { return p.c.Env.Demo }
 
 // Path is the current path, for the language switcher's return.
-func (p *Page) Path() string { return p.c.R.URL.Path }
+// On a GET it keeps the query, so that switching language on a
+// composed preview keeps what was chosen.
+func (p *Page) Path() string {
+	if p.c.R.Method == http.MethodGet {
+		return p.c.R.URL.RequestURI()
+	}
+	return p.c.R.URL.Path
+}
 
 // Languages are the launch languages for the switcher.
 func (p *Page) Languages() []i18n.Language { return i18n.Languages }

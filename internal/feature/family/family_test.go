@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -270,4 +271,21 @@ func TestNamesAreEscaped(t *testing.T) {
 				`<h`, `dir="auto">&lt;script&gt;`)
 		}
 	})
+}
+
+// A guardian writes to the kindergarten from the child's page.
+func TestWriteFromChildPage(t *testing.T) {
+	d := dbtest.SQLite(t)
+	w := webtest.NewWorld(t, d)
+	s := webtest.NewServer(t, d, app.Handler)
+	p := s.Login(t, "parent", webtest.Password)
+	page := p.Get(fmt.Sprintf("/children/%d", w.ChildA1))
+	action := fmt.Sprintf(`action="/children/%d/messages"`, w.ChildA1)
+	if !strings.Contains(page.Body, action) {
+		t.Fatal("no form to write to the kindergarten")
+	}
+	res := p.PostForm(fmt.Sprintf("/children/%d/messages", w.ChildA1), url.Values{"body": {"ሰላም"}})
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/threads/") {
+		t.Fatalf("write: %d %s", res.Status, res.Location)
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"tillit/internal/db"
 	"tillit/internal/translate"
+	"tillit/internal/worker"
 )
 
 // TranslationWorker fills in the translation jobs Send queued: free text
@@ -25,42 +26,12 @@ type TranslationWorker struct {
 	// Now is the clock (tests move it).
 	Now func() time.Time
 
-	wake chan struct{}
+	worker.Loop
 }
 
-// Wake asks the worker to look for jobs now (after a message is sent).
-func (w *TranslationWorker) Wake() {
-	if w == nil || w.wake == nil {
-		return
-	}
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run works until ctx ends, every interval and whenever woken.
+// Run works until ctx ends, every interval and whenever woken (Wake).
 func (w *TranslationWorker) Run(ctx context.Context, interval time.Duration) {
-	w.wake = make(chan struct{}, 1)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for {
-			n, err := w.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.Log.Warn("translation worker", "err", err)
-			}
-			if n == 0 || err != nil {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-w.wake:
-		}
-	}
+	w.Loop.Loop(ctx, interval, w.Log, "translation worker", w.RunOnce)
 }
 
 func (w *TranslationWorker) now() time.Time {

@@ -39,6 +39,7 @@ import (
 	"tillit/internal/i18n"
 	"tillit/internal/messaging"
 	"tillit/internal/webpush"
+	"tillit/internal/worker"
 )
 
 // Defaults.
@@ -105,42 +106,12 @@ type Worker struct {
 	// device; zero means webpush.DefaultTTL (a day).
 	PushTTL time.Duration
 
-	wake chan struct{}
+	worker.Loop
 }
 
-// Wake asks a running worker to look for notifications now.
-func (w *Worker) Wake() {
-	if w == nil || w.wake == nil {
-		return
-	}
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run works until ctx ends: every interval and whenever woken.
+// Run works until ctx ends: every interval and whenever woken (Wake).
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
-	w.wake = make(chan struct{}, 1)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for {
-			n, err := w.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.log().Warn("notification worker", "err", err)
-			}
-			if n == 0 || err != nil || ctx.Err() != nil {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-w.wake:
-		}
-	}
+	w.Loop.Loop(ctx, interval, w.log(), "notification worker", w.RunOnce)
 }
 
 func (w *Worker) now() time.Time {

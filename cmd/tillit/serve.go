@@ -92,6 +92,8 @@ func serve(ctx context.Context, c *config, isDemo bool, stdout, stderr io.Writer
 			return err
 		}
 		nw.Mail = m
+		// The same mailer sends invitation links.
+		env.Mail = m
 	}
 	go nw.Run(ctx, 10*time.Second)
 	return app.Serve(ctx, env, c.addr, func(addr string) {

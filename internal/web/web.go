@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"tillit/internal/channels"
 	"tillit/internal/db"
 	"tillit/internal/i18n"
 	"tillit/internal/policy"
@@ -26,6 +27,14 @@ type Env struct {
 	Secure bool
 	// Demo shows the demo banner.
 	Demo bool
+	// Mail sends e-mail (invitation links); nil when no SMTP server is
+	// configured.
+	Mail MailSender
+}
+
+// MailSender sends one plain-text e-mail; *channels.Mailer is one.
+type MailSender interface {
+	SendMail(ctx context.Context, m channels.Mail) error
 }
 
 // Person is the signed-in person as the layout needs them.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"tillit/internal/auth"
+	"tillit/internal/channels"
 	"tillit/internal/directory"
 	"tillit/internal/i18n"
 	"tillit/internal/importcsv"
@@ -76,20 +77,87 @@ type presentData struct {
 	Expires      time.Time
 	Reader       guide
 	Invited      *guide // nil when the invited person reads the reader's language
+	// Mail is what happened to the e-mail with the link: "" (no mailer
+	// configured), "sent", "no_address" or "failed".
+	Mail   string
+	MailTo string // the address it was sent to
+}
+
+// Outcomes of sending the invitation by e-mail.
+const (
+	mailSent      = "sent"
+	mailNoAddress = "no_address"
+	mailFailed    = "failed"
+)
+
+// mailKey is a key every invitation e-mail string set has.
+const mailKey = "invitations.mail.subject"
+
+// mailTimeout bounds the SMTP session so a slow mail server cannot hold
+// the staff member's page for long; the code is on the page anyway.
+const mailTimeout = 15 * time.Second
+
+// inviteMail is the invitation e-mail in the invited person's language:
+// who invites, the link, the code, until when, and "ignore it if you did
+// not expect it". It names no child and no other personal data.
+func inviteMail(lang, to, kindergarten, startURL, link, code string, expires time.Time) channels.Mail {
+	l := i18n.New(lang)
+	if !i18n.Has(l.Lang.Code, mailKey) {
+		l = i18n.New("en")
+	}
+	body := strings.Join([]string{
+		l.T("invitations.mail.greeting"),
+		"",
+		l.T("invitations.mail.intro", "Kindergarten", kindergarten),
+		"",
+		l.T("invitations.mail.link"),
+		link,
+		"",
+		l.T("invitations.mail.code", "URL", startURL),
+		code,
+		"",
+		l.T("invitations.guide.valid", "Date", l.Date(expires)),
+		"",
+		l.T("invitations.mail.ignore"),
+		"",
+		kindergarten,
+	}, "\n")
+	return channels.Mail{To: to, Subject: l.T("invitations.mail.subject", "Kindergarten", kindergarten), TextBody: body, Lang: l.Lang.Code}
+}
+
+// sendInvitation e-mails the invitation when the person has an address
+// and a mailer is configured. A failure is logged (without the address)
+// and reported on the page; it never undoes the invitation.
+func sendInvitation(c *web.Ctx, m channels.Mail) string {
+	if strings.TrimSpace(m.To) == "" {
+		return mailNoAddress
+	}
+	ctx, cancel := context.WithTimeout(c.Context(), mailTimeout)
+	defer cancel()
+	if err := c.Env.Mail.SendMail(ctx, m); err != nil {
+		if c.Env.Log != nil {
+			c.Env.Log.Warn("invitation e-mail not sent", "err", err)
+		}
+		return mailFailed
+	}
+	return mailSent
 }
 
 // Present shows a fresh invitation: for whom, the code in large type, the
 // link, a QR code of the link, the expiry date, and printable "how to
 // start" instructions in the reader's language and in the invited
-// person's own language. It answers 200 to the POST that created the
+// person's own language. When the person has an e-mail address and a
+// mailer is configured, the link is also e-mailed to them in their own
+// language, and the page tells whether that worked; a failed e-mail never
+// fails the invitation. It answers 200 to the POST that created the
 // invitation — no redirect, so the secrets never appear in a URL or in the
 // browser's history — and the page is not cached (Render sends no-store).
 func Present(c *web.Ctx, inv *auth.NewInvitation, personName string) error {
-	var kgName, uiLang string
+	var kgName, uiLang, email string
 	var expires int64
-	err := c.Env.DB.R.QueryRowContext(c.Context(), `SELECT k.name, p.ui_language, i.expires_at
+	err := c.Env.DB.R.QueryRowContext(c.Context(), `SELECT k.name, p.ui_language, COALESCE(p.email, ''), i.expires_at
 		FROM invitations i JOIN kindergartens k ON k.id = i.kindergarten_id JOIN people p ON p.id = i.person_id
-		WHERE i.id = $1`, inv.ID).Scan(&kgName, &uiLang, &expires)
+		WHERE i.id = $1`, inv.ID).Scan(&kgName, &uiLang, &email, &expires)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return web.ErrNotFound
@@ -108,6 +176,13 @@ func Present(c *web.Ctx, inv *auth.NewInvitation, personName string) error {
 	if gl := guideLocalizer(uiLang); gl.Lang.Code != c.L.Lang.Code {
 		g := newGuide(gl, start, inv.Code, exp)
 		d.Invited = &g
+	}
+	if c.Env.Mail != nil {
+		email = strings.TrimSpace(email)
+		d.Mail = sendInvitation(c, inviteMail(uiLang, email, kgName, start, link, inv.Code, exp))
+		if d.Mail == mailSent {
+			d.MailTo = email
+		}
 	}
 	c.Render(http.StatusOK, pages, "present", &web.Page{Title: c.T("invitations.present.title"), Data: d})
 	return nil

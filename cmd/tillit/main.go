@@ -80,6 +80,7 @@ type config struct {
 	vapidPublic, vapidPrivate, vapidSubject     string
 	smtpHost, smtpUser, smtpPass, smtpFrom      string
 	smtpPort                                    int
+	twilioToken, smsInboundURL                  string
 }
 
 // envDefault returns the TILLIT_* variable for a flag, or def.
@@ -111,6 +112,8 @@ func (c *config) registerServe(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&c.smtpUser, "smtp-user", envDefault("smtp-user", ""), "SMTP user (TILLIT_SMTP_USER)")
 	c.smtpPass = os.Getenv("TILLIT_SMTP_PASSWORD") // secrets only from the environment
 	fs.StringVar(&c.smtpFrom, "smtp-from", envDefault("smtp-from", ""), "sender address (TILLIT_SMTP_FROM)")
+	c.twilioToken = os.Getenv("TILLIT_TWILIO_AUTH_TOKEN") // secrets only from the environment
+	fs.StringVar(&c.smsInboundURL, "sms-inbound-url", envDefault("sms-inbound-url", ""), "public URL of the SMS reply webhook as set at the gateway, e.g. https://tillit.example.no/sms/inbound (TILLIT_SMS_INBOUND_URL; needs TILLIT_TWILIO_AUTH_TOKEN)")
 	fs.BoolVar(&c.insecure, "insecure-cookies", envDefault("insecure-cookies", "") == "true", "send cookies over plain HTTP (only for local testing; TILLIT_INSECURE_COOKIES=true)")
 }
 

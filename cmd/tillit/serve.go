@@ -16,6 +16,7 @@ import (
 	"tillit/internal/db"
 	"tillit/internal/demo"
 	"tillit/internal/feature/push"
+	"tillit/internal/feature/smsinbound"
 	"tillit/internal/i18n"
 	"tillit/internal/messaging"
 	"tillit/internal/notify"
@@ -96,6 +97,17 @@ func serve(ctx context.Context, c *config, isDemo bool, stdout, stderr io.Writer
 		env.Mail = m
 	}
 	go nw.Run(ctx, 10*time.Second)
+	// SMS replies ("1", "2", "3") come from the gateway, signed with its token.
+	if (c.twilioToken == "") != (c.smsInboundURL == "") {
+		return fmt.Errorf("--sms-inbound-url and TILLIT_TWILIO_AUTH_TOKEN must be set together")
+	}
+	if c.smsInboundURL != "" {
+		iu, err := url.Parse(c.smsInboundURL)
+		if err != nil || iu.Host == "" || (iu.Scheme != "https" && !(iu.Scheme == "http" && local)) || !strings.HasSuffix(iu.Path, "/sms/inbound") {
+			return fmt.Errorf("--sms-inbound-url must be like https://tillit.example.no/sms/inbound")
+		}
+	}
+	smsinbound.Configure(c.twilioToken, c.smsInboundURL)
 	return app.Serve(ctx, env, c.addr, func(addr string) {
 		log.Info("listening", "addr", addr, "database", string(d.Dialect))
 		if afterStart != nil {

@@ -7,11 +7,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"tillit/internal/app"
 	"tillit/internal/auth"
 	"tillit/internal/db"
 	"tillit/internal/db/dbtest"
+	"tillit/internal/feature/smsinbound"
 	"tillit/internal/web"
 	"tillit/internal/webtest"
 )
@@ -25,70 +27,74 @@ import (
 // A route missing here fails the test, and so does a row for a route
 // that no longer exists.
 var matrix = map[string]struct{ own, other string }{
-	"GET /healthz":                        {all, all},
-	"GET /static/{hash}/{name}":           {all, none},
-	"GET /{$}":                            {all, all},
-	"POST /language":                      {all, all},
-	"GET /login":                          {all, all},
-	"POST /login":                         {all, all},
-	"GET /invite":                         {all, all},
-	"POST /invite":                        {all, all},
-	"GET /invite/{token}":                 {all, none}, // other: an unknown token
-	"POST /invite/{token}":                {all, all},
-	"POST /login/passkey/begin":           {all, all},
-	"POST /login/passkey/finish":          {all, all},
-	"POST /api/v1/login":                  {all, all},
-	"POST /logout":                        {signedIn, signedIn},
-	"GET /api/v1/me":                      {signedIn, signedIn},
-	"POST /api/v1/logout":                 {signedIn, signedIn},
-	"GET /profile":                        {signedIn, signedIn},
-	"POST /profile":                       {signedIn, signedIn},
-	"POST /profile/password":              {signedIn, signedIn},
-	"POST /profile/sessions/{id}/end":     {signedIn, none},
-	"POST /profile/passkeys/begin":        {signedIn, signedIn},
-	"POST /profile/passkeys/finish":       {signedIn, signedIn},
-	"POST /profile/passkeys/{id}/delete":  {signedIn, none},
-	"GET /family":                         {guardians, guardians},
-	"GET /children/{id}":                  {"owner manager leader parent coparent", "othermanager otherparent"},
-	"GET /groups":                         {staff, staff},
-	"GET /groups/{id}":                    {"owner manager leader", "othermanager"},
-	"POST /children/{id}/guardians":       {"owner manager leader", "othermanager"},
-	"GET /invitations/{id}":               {"owner manager leader", "othermanager"},
-	"POST /invitations/{id}/renew":        {"owner manager leader", "othermanager"},
-	"GET /sw.js":                          {all, all},
-	"POST /push/subscriptions":            {signedIn, signedIn},
-	"POST /push/subscriptions/delete":     {signedIn, signedIn},
-	"GET /inbox":                          {signedIn, signedIn},
-	"GET /threads/{id}":                   {"owner manager leader parent", "othermanager otherparent"},
-	"POST /threads/{id}/messages":         {"owner manager leader parent", "othermanager otherparent"},
-	"POST /messages/{id}/answer":          {"parent", "otherparent"},
-	"POST /children/{id}/messages":        {"owner manager leader parent coparent", "othermanager otherparent"},
-	"GET /groups/{id}/messages":           {"owner manager leader", "othermanager"},
-	"GET /groups/{id}/compose":            {"owner manager leader", "othermanager"},
-	"POST /groups/{id}/announcements":     {"owner manager leader", "othermanager"},
-	"GET /messages/{id}/receipts":         {"owner manager leader", "othermanager"},
-	"POST /followups/{id}/done":           {"owner manager leader", "othermanager"},
-	"GET /admin":                          {staff, staff},
-	"GET /k/{kg}/admin":                   {admins, "othermanager"},
-	"POST /k/{kg}/groups":                 {admins, "othermanager"},
-	"POST /groups/{id}/edit":              {admins, "othermanager"},
-	"GET /k/{kg}/children":                {admins, "othermanager"},
-	"POST /k/{kg}/children":               {admins, "othermanager"},
-	"GET /children/{id}/edit":             {admins, "othermanager"},
-	"POST /children/{id}/edit":            {admins, "othermanager"},
-	"POST /children/{id}/guardians/{pid}": {admins, "othermanager"},
-	"GET /k/{kg}/staff":                   {admins, "othermanager"},
-	"POST /k/{kg}/staff":                  {admins, "othermanager"},
-	"GET /k/{kg}/staff/{pid}":             {admins, "othermanager"},
-	"POST /k/{kg}/staff/{pid}":            {admins, "othermanager"},
-	"GET /k/{kg}/guardians":               {admins, "othermanager"},
-	"GET /k/{kg}/guardians/{pid}":         {admins, "othermanager"},
-	"POST /k/{kg}/guardians/{pid}":        {admins, "othermanager"},
-	"POST /k/{kg}/guardians/{pid}/invite": {admins, "othermanager"},
-	"GET /k/{kg}/import":                  {admins, "othermanager"},
-	"POST /k/{kg}/import":                 {admins, "othermanager"},
-	"GET /o/{org}":                        {"owner", none},
-	"POST /o/{org}/kindergartens":         {"owner", none},
+	"GET /healthz":                            {all, all},
+	"GET /static/{hash}/{name}":               {all, none},
+	"GET /{$}":                                {all, all},
+	"POST /language":                          {all, all},
+	"GET /login":                              {all, all},
+	"POST /login":                             {all, all},
+	"GET /invite":                             {all, all},
+	"POST /invite":                            {all, all},
+	"GET /invite/{token}":                     {all, none}, // other: an unknown token
+	"POST /invite/{token}":                    {all, all},
+	"POST /login/passkey/begin":               {all, all},
+	"POST /login/passkey/finish":              {all, all},
+	"POST /api/v1/login":                      {all, all},
+	"POST /logout":                            {signedIn, signedIn},
+	"GET /api/v1/me":                          {signedIn, signedIn},
+	"POST /api/v1/logout":                     {signedIn, signedIn},
+	"GET /profile":                            {signedIn, signedIn},
+	"POST /profile":                           {signedIn, signedIn},
+	"POST /profile/password":                  {signedIn, signedIn},
+	"POST /profile/sessions/{id}/end":         {signedIn, none},
+	"POST /profile/passkeys/begin":            {signedIn, signedIn},
+	"POST /profile/passkeys/finish":           {signedIn, signedIn},
+	"POST /profile/passkeys/{id}/delete":      {signedIn, none},
+	"GET /family":                             {guardians, guardians},
+	"GET /children/{id}":                      {"owner manager leader parent coparent", "othermanager otherparent"},
+	"GET /groups":                             {staff, staff},
+	"GET /groups/{id}":                        {"owner manager leader", "othermanager"},
+	"POST /children/{id}/guardians":           {"owner manager leader", "othermanager"},
+	"GET /invitations/{id}":                   {"owner manager leader", "othermanager"},
+	"POST /invitations/{id}/renew":            {"owner manager leader", "othermanager"},
+	"GET /sw.js":                              {all, all},
+	"POST /push/subscriptions":                {signedIn, signedIn},
+	"POST /push/subscriptions/delete":         {signedIn, signedIn},
+	"POST /messages/{id}/translations/{lang}": {"leader", "othermanager"},
+	"POST /messages/{id}/resend":              {"owner manager leader", "othermanager"},
+	"POST /sms/inbound":                       {all, all},
+	"GET /events":                             {signedIn, signedIn},
+	"GET /inbox":                              {signedIn, signedIn},
+	"GET /threads/{id}":                       {"owner manager leader parent", "othermanager otherparent"},
+	"POST /threads/{id}/messages":             {"owner manager leader parent", "othermanager otherparent"},
+	"POST /messages/{id}/answer":              {"parent", "otherparent"},
+	"POST /children/{id}/messages":            {"owner manager leader parent coparent", "othermanager otherparent"},
+	"GET /groups/{id}/messages":               {"owner manager leader", "othermanager"},
+	"GET /groups/{id}/compose":                {"owner manager leader", "othermanager"},
+	"POST /groups/{id}/announcements":         {"owner manager leader", "othermanager"},
+	"GET /messages/{id}/receipts":             {"owner manager leader", "othermanager"},
+	"POST /followups/{id}/done":               {"owner manager leader", "othermanager"},
+	"GET /admin":                              {staff, staff},
+	"GET /k/{kg}/admin":                       {admins, "othermanager"},
+	"POST /k/{kg}/groups":                     {admins, "othermanager"},
+	"POST /groups/{id}/edit":                  {admins, "othermanager"},
+	"GET /k/{kg}/children":                    {admins, "othermanager"},
+	"POST /k/{kg}/children":                   {admins, "othermanager"},
+	"GET /children/{id}/edit":                 {admins, "othermanager"},
+	"POST /children/{id}/edit":                {admins, "othermanager"},
+	"POST /children/{id}/guardians/{pid}":     {admins, "othermanager"},
+	"GET /k/{kg}/staff":                       {admins, "othermanager"},
+	"POST /k/{kg}/staff":                      {admins, "othermanager"},
+	"GET /k/{kg}/staff/{pid}":                 {admins, "othermanager"},
+	"POST /k/{kg}/staff/{pid}":                {admins, "othermanager"},
+	"GET /k/{kg}/guardians":                   {admins, "othermanager"},
+	"GET /k/{kg}/guardians/{pid}":             {admins, "othermanager"},
+	"POST /k/{kg}/guardians/{pid}":            {admins, "othermanager"},
+	"POST /k/{kg}/guardians/{pid}/invite":     {admins, "othermanager"},
+	"GET /k/{kg}/import":                      {admins, "othermanager"},
+	"POST /k/{kg}/import":                     {admins, "othermanager"},
+	"GET /o/{org}":                            {"owner", none},
+	"POST /o/{org}/kindergartens":             {"owner", none},
 }
 
 const (
@@ -101,6 +107,9 @@ const (
 )
 
 var roles = strings.Fields(all)
+
+// The SMS webhook exists only when configured; the matrix tests it so.
+func init() { smsinbound.Configure("matrix-token", "https://tillit.example/sms/inbound") }
 
 func TestEveryRouteIsInTheMatrix(t *testing.T) {
 	seen := map[string]bool{}
@@ -237,6 +246,11 @@ func try(t *testing.T, s *webtest.Server, w *webtest.World, pattern, role, which
 	case strings.HasPrefix(path, "/k/{kg}/staff/{pid}"):
 		repl["{pid}"] = pick(w.Leader, w.OtherManager)
 	}
+	if strings.Contains(path, "{lang}") {
+		repl["{lang}"] = pick2(own, "ti", "pl")
+		s.DB.W.Exec(`UPDATE message_translations SET status = 'done', text = 'x' WHERE message_id IN ($1, $2)`, w.Message, w.OtherMessage)
+		s.DB.W.Exec(`UPDATE people SET languages = languages || ' ti pl' WHERE id IN ($1, $2)`, w.Leader, w.OtherManager)
+	}
 	if strings.Contains(path, "{token}") {
 		repl["{token}"] = "not-a-real-token"
 		if own {
@@ -254,7 +268,18 @@ func try(t *testing.T, s *webtest.Server, w *webtest.World, pattern, role, which
 		path = strings.ReplaceAll(path, k, v)
 	}
 	var res *webtest.Response
-	if method == http.MethodGet {
+	if path == "/events" {
+		// A stream: only its status and headers are read.
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
+		r, err := c.HTTP.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		r.Body.Close()
+		res = &webtest.Response{Status: r.StatusCode, Header: r.Header, Location: r.Header.Get("Location")}
+	} else if method == http.MethodGet {
 		res = c.Get(path)
 	} else if strings.HasPrefix(path, "/api/") || strings.Contains(path, "/passkey") {
 		res = c.Post(path, "application/json", strings.NewReader("{}"))
@@ -284,4 +309,11 @@ func otherInvitation(t *testing.T, s *webtest.Server, w *webtest.World) int64 {
 		t.Fatal(err)
 	}
 	return inv.ID
+}
+
+func pick2(own bool, a, b string) string {
+	if own {
+		return a
+	}
+	return b
 }

@@ -8,11 +8,13 @@ import (
 	"tillit/internal/feature/home"
 	"tillit/internal/feature/importer"
 	"tillit/internal/feature/invitations"
+	"tillit/internal/feature/live"
 	"tillit/internal/feature/messagecenter"
 	"tillit/internal/feature/passkey"
 	"tillit/internal/feature/profile"
 	"tillit/internal/feature/push"
 	"tillit/internal/feature/signin"
+	"tillit/internal/feature/smsinbound"
 	"tillit/internal/policy"
 	"tillit/internal/web"
 )
@@ -46,9 +48,11 @@ var Routes = []Route{
 	{"POST /login/passkey/finish", policy.Public, passkey.LoginFinish, 0},
 	{"POST /api/v1/login", policy.Public, signin.APILogin, 0},
 	{"GET /sw.js", policy.Public, push.ServiceWorker, 0},
+	{"POST /sms/inbound", policy.Public, smsinbound.Inbound, 0},
 
 	// Anyone signed in, about themselves.
 	{"POST /logout", policy.SignedIn, signin.Logout, 0},
+	{"GET /events", policy.SignedIn, live.Events, 0},
 	{"GET /api/v1/me", policy.SignedIn, signin.APIMe, 0},
 	{"POST /api/v1/logout", policy.SignedIn, signin.APILogout, 0},
 	{"GET /profile", policy.SignedIn, profile.Get, 0},
@@ -84,6 +88,8 @@ var Routes = []Route{
 	{"GET /groups/{id}/compose", policy.GroupStaff, messagecenter.Compose, 0},
 	{"POST /groups/{id}/announcements", policy.GroupStaff, messagecenter.Announce, 0},
 	{"GET /messages/{id}/receipts", policy.MessageStaff, messagecenter.Receipts, 0},
+	{"POST /messages/{id}/resend", policy.MessageStaff, messagecenter.Resend, 0},
+	{"POST /messages/{id}/translations/{lang}", policy.MessageStaff, conversations.CorrectTranslation, 0},
 	{"POST /followups/{id}/done", policy.FollowupStaff, messagecenter.FollowupDone, 0},
 
 	// The kindergarten's administration (manager, owner admin).

@@ -143,6 +143,8 @@ type item struct {
 	CanAnswer bool   // a staff message the viewer received
 	Answer    string // their answer so far
 	Stats     *stats // staff: how the recipients did
+	// Corrections: staff who read a translation's language may correct it.
+	Corrections []correction
 }
 
 // stats is "read by X of Y · N need help" of one staff message.
@@ -262,6 +264,11 @@ func threadPage(c *web.Ctx, t *threadInfo, status int, errs, values map[string]s
 			unread = append(unread, r.m.ID)
 		}
 		d.Items = append(d.Items, it)
+	}
+	if staff {
+		if err := addCorrections(c, t.ID, d.Items, errs, values); err != nil {
+			return err
+		}
 	}
 	d.Form = form{Action: "/threads/" + strconv.FormatInt(t.ID, 10) + "/messages", Staff: staff, Lang: lang, Blocked: blocked}
 	if staff {

@@ -171,10 +171,10 @@ func RenderMessage(ctx context.Context, q directory.Execer, m *Message, readerLa
 		original()
 		return v, nil
 	}
-	var status, text string
+	var status, text, provider string
 	var checked sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT status, text, checked_by FROM message_translations WHERE message_id = $1 AND lang = $2`, m.ID, readerLang).
-		Scan(&status, &text, &checked)
+	err := q.QueryRowContext(ctx, `SELECT status, text, provider, checked_by FROM message_translations WHERE message_id = $1 AND lang = $2`, m.ID, readerLang).
+		Scan(&status, &text, &provider, &checked)
 	if err != nil && err != sql.ErrNoRows {
 		return nil, err
 	}
@@ -184,7 +184,9 @@ func RenderMessage(ctx context.Context, q directory.Execer, m *Message, readerLa
 		v.HTML = template.HTML(html.EscapeString(text)) //nolint:gosec // escaped
 		v.Original = m.Body
 		v.MT = MTMachine
-		if checked.Valid {
+		// checked_by is cleared when the person is deleted; the
+		// provider still says a person wrote it.
+		if checked.Valid || provider == "person" {
 			v.MT = MTChecked
 		}
 	case err == nil && status == "pending":

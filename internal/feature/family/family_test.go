@@ -205,7 +205,7 @@ func TestStaffSeeWhoMustNotPickUp(t *testing.T) {
 		for _, login := range []string{"parent", "coparent"} {
 			res := get(t, s, login, child(w.ChildA1), http.StatusOK)
 			hasNot(t, login, res, restrictions...)
-			hasNot(t, login, res, "/guardians", "<form method=\"post\" action=\"/children")
+			hasNot(t, login, res, "/guardians", fmt.Sprintf(`action="/children/%d/edit"`, w.ChildA1))
 		}
 	})
 }

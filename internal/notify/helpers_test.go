@@ -1,7 +1,6 @@
 package notify_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -15,10 +14,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,96 +214,4 @@ func exec(t testing.TB, d *db.DB, q string, args ...any) {
 	if _, err := d.W.Exec(q, args...); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// smtpServer is a plain SMTP server on 127.0.0.1 (RFC 5321, no TLS: the
-// mailer allows that only for a relay on this machine) that records the
-// messages and answers RCPT with rcptReply.
-type smtpServer struct {
-	ln        net.Listener
-	mu        sync.Mutex
-	rcptReply string
-	messages  []string
-}
-
-func newSMTPServer(t testing.TB) *smtpServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{ln: ln, rcptReply: "250 2.1.5 OK"}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() { defer wg.Done(); s.session(c) }()
-		}
-	}()
-	return s
-}
-
-func (s *smtpServer) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
-
-func (s *smtpServer) session(c net.Conn) {
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(c)
-	say := func(line string) { io.WriteString(c, line+"\r\n") }
-	say("220 127.0.0.1 ESMTP test")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		verb := strings.ToUpper(strings.Fields(line + " x")[0])
-		switch verb {
-		case "EHLO", "HELO":
-			say("250-127.0.0.1")
-			say("250 8BITMIME")
-		case "MAIL":
-			say("250 2.1.0 OK")
-		case "RCPT":
-			s.mu.Lock()
-			reply := s.rcptReply
-			s.mu.Unlock()
-			say(reply)
-		case "DATA":
-			say("354 go on")
-			var b strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				b.WriteString(strings.TrimPrefix(l, "."))
-			}
-			s.mu.Lock()
-			s.messages = append(s.messages, b.String())
-			s.mu.Unlock()
-			say("250 2.0.0 queued")
-		case "RSET", "NOOP":
-			say("250 OK")
-		case "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("502 5.5.1 not implemented")
-		}
-	}
-}
-
-func (s *smtpServer) received() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.messages...)
 }

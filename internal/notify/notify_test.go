@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"tillit/internal/channels"
+	"tillit/internal/channels/smtptest"
 	"tillit/internal/db"
 	"tillit/internal/db/dbtest"
 	"tillit/internal/i18n"
@@ -355,19 +357,13 @@ func TestMailOverSMTP(t *testing.T) {
 		w := setup(t, d)
 		exec(t, d, `UPDATE people SET ui_language = 'en' WHERE id = $1`, w.Parent)
 		exec(t, d, `INSERT INTO contact_preferences (person_id, push, email, sms) VALUES ($1, FALSE, TRUE, FALSE)`, w.Parent)
-		srv := newSMTPServer(t)
-		mailer, err := channels.NewMailer(channels.SMTPConfig{Host: "127.0.0.1", Port: srv.port(), From: "Tillit <varsel@example.org>", StartTLS: channels.StartTLSNone, Timeout: 5 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv := smtptest.Start(t)
 		c := &clock{t: osloAt(12, 0)}
 		wk := newWorker(d, c)
-		wk.Mail = mailer
+		wk.Mail = srv.Mailer(t)
 
 		// 451: a temporary refusal is retried; 550 fails for good.
-		srv.mu.Lock()
-		srv.rcptReply = "451 4.3.0 try later"
-		srv.mu.Unlock()
+		srv.SetRcptReply("451 4.3.0 try later")
 		msg := sendMessage(t, d, w.ChildA1, w.Leader, messaging.Incident, "Amina falt og slo kneet.")
 		if _, err := wk.RunOnce(ctx); err != nil {
 			t.Fatal(err)
@@ -375,9 +371,7 @@ func TestMailOverSMTP(t *testing.T) {
 		if st := notificationOf(t, d, w.Parent, msg, "email"); st.Status != "queued" || st.Attempts != 1 {
 			t.Fatalf("after 451: %+v", st)
 		}
-		srv.mu.Lock()
-		srv.rcptReply = "250 OK"
-		srv.mu.Unlock()
+		srv.SetRcptReply("250 OK")
 		c.Add(time.Hour)
 		if _, err := wk.RunOnce(ctx); err != nil {
 			t.Fatal(err)
@@ -385,11 +379,11 @@ func TestMailOverSMTP(t *testing.T) {
 		if st := notificationOf(t, d, w.Parent, msg, "email"); st.Status != "sent" {
 			t.Fatalf("after 250: %+v", st)
 		}
-		got := srv.received()
+		got := srv.Messages()
 		if len(got) != 1 {
 			t.Fatalf("%d mails", len(got))
 		}
-		m, err := mail.ReadMessage(strings.NewReader(got[0]))
+		m, err := mail.ReadMessage(bytes.NewReader(got[0].Data))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -414,14 +408,12 @@ func TestMailOverSMTP(t *testing.T) {
 		if subject != "There is something new from the kindergarten." || !strings.Contains(body, "https://tillit.example.no/inbox") {
 			t.Errorf("subject %q, body %q", subject, body)
 		}
-		noSecrets(t, "mail", got[0]+subject+body)
+		noSecrets(t, "mail", string(got[0].Data)+subject+body)
 		if strings.Contains(body, "kneet") {
 			t.Error("the e-mail contains the message text")
 		}
 
-		srv.mu.Lock()
-		srv.rcptReply = "550 5.1.1 no such user"
-		srv.mu.Unlock()
+		srv.SetRcptReply("550 5.1.1 no such user")
 		msg2 := sendMessage(t, d, w.ChildA1, w.Leader, messaging.Practical, "Husk votter")
 		if _, err := wk.RunOnce(ctx); err != nil {
 			t.Fatal(err)

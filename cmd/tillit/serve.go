@@ -18,6 +18,7 @@ import (
 	"tillit/internal/feature/push"
 	"tillit/internal/feature/smsinbound"
 	"tillit/internal/i18n"
+	"tillit/internal/media"
 	"tillit/internal/messaging"
 	"tillit/internal/notify"
 	"tillit/internal/translate"
@@ -70,7 +71,11 @@ func serve(ctx context.Context, c *config, isDemo bool, stdout, stderr io.Writer
 	}
 	host := u.Hostname()
 	local := host == "127.0.0.1" || host == "localhost" || host == "::1"
-	env := &web.Env{DB: d, Log: log, BaseURL: strings.TrimSuffix(base, "/"), Demo: isDemo,
+	files, err := media.NewStore(filepath.Join(c.data, "files"))
+	if err != nil {
+		return err
+	}
+	env := &web.Env{DB: d, Log: log, BaseURL: strings.TrimSuffix(base, "/"), Demo: isDemo, Files: files,
 		Secure: u.Scheme == "https" || !(local || c.insecure)}
 	// Free text is translated in the background, never while sending.
 	tr, err := translate.New(d, translate.Config{LibreTranslateURL: c.libreURL, LibreTranslateKey: c.libreKey, Apertium: c.apertium, Log: log})

@@ -27,74 +27,80 @@ import (
 // A route missing here fails the test, and so does a row for a route
 // that no longer exists.
 var matrix = map[string]struct{ own, other string }{
-	"GET /healthz":                            {all, all},
-	"GET /static/{hash}/{name}":               {all, none},
-	"GET /{$}":                                {all, all},
-	"POST /language":                          {all, all},
-	"GET /login":                              {all, all},
-	"POST /login":                             {all, all},
-	"GET /invite":                             {all, all},
-	"POST /invite":                            {all, all},
-	"GET /invite/{token}":                     {all, none}, // other: an unknown token
-	"POST /invite/{token}":                    {all, all},
-	"POST /login/passkey/begin":               {all, all},
-	"POST /login/passkey/finish":              {all, all},
-	"POST /api/v1/login":                      {all, all},
-	"POST /logout":                            {signedIn, signedIn},
-	"GET /api/v1/me":                          {signedIn, signedIn},
-	"POST /api/v1/logout":                     {signedIn, signedIn},
-	"GET /profile":                            {signedIn, signedIn},
-	"POST /profile":                           {signedIn, signedIn},
-	"POST /profile/password":                  {signedIn, signedIn},
-	"POST /profile/sessions/{id}/end":         {signedIn, none},
-	"POST /profile/passkeys/begin":            {signedIn, signedIn},
-	"POST /profile/passkeys/finish":           {signedIn, signedIn},
-	"POST /profile/passkeys/{id}/delete":      {signedIn, none},
-	"GET /family":                             {guardians, guardians},
-	"GET /children/{id}":                      {"owner manager leader parent coparent", "othermanager otherparent"},
-	"GET /groups":                             {staff, staff},
-	"GET /groups/{id}":                        {"owner manager leader", "othermanager"},
-	"POST /children/{id}/guardians":           {"owner manager leader", "othermanager"},
-	"GET /invitations/{id}":                   {"owner manager leader", "othermanager"},
-	"POST /invitations/{id}/renew":            {"owner manager leader", "othermanager"},
-	"GET /sw.js":                              {all, all},
-	"POST /push/subscriptions":                {signedIn, signedIn},
-	"POST /push/subscriptions/delete":         {signedIn, signedIn},
-	"POST /messages/{id}/translations/{lang}": {"leader", "othermanager"},
-	"POST /messages/{id}/resend":              {"owner manager leader", "othermanager"},
-	"POST /sms/inbound":                       {all, all},
-	"GET /events":                             {signedIn, signedIn},
-	"GET /inbox":                              {signedIn, signedIn},
-	"GET /threads/{id}":                       {"owner manager leader parent", "othermanager otherparent"},
-	"POST /threads/{id}/messages":             {"owner manager leader parent", "othermanager otherparent"},
-	"POST /messages/{id}/answer":              {"parent", "otherparent"},
-	"POST /children/{id}/messages":            {"owner manager leader parent coparent", "othermanager otherparent"},
-	"GET /groups/{id}/messages":               {"owner manager leader", "othermanager"},
-	"GET /groups/{id}/compose":                {"owner manager leader", "othermanager"},
-	"POST /groups/{id}/announcements":         {"owner manager leader", "othermanager"},
-	"GET /messages/{id}/receipts":             {"owner manager leader", "othermanager"},
-	"POST /followups/{id}/done":               {"owner manager leader", "othermanager"},
-	"GET /admin":                              {staff, staff},
-	"GET /k/{kg}/admin":                       {admins, "othermanager"},
-	"POST /k/{kg}/groups":                     {admins, "othermanager"},
-	"POST /groups/{id}/edit":                  {admins, "othermanager"},
-	"GET /k/{kg}/children":                    {admins, "othermanager"},
-	"POST /k/{kg}/children":                   {admins, "othermanager"},
-	"GET /children/{id}/edit":                 {admins, "othermanager"},
-	"POST /children/{id}/edit":                {admins, "othermanager"},
-	"POST /children/{id}/guardians/{pid}":     {admins, "othermanager"},
-	"GET /k/{kg}/staff":                       {admins, "othermanager"},
-	"POST /k/{kg}/staff":                      {admins, "othermanager"},
-	"GET /k/{kg}/staff/{pid}":                 {admins, "othermanager"},
-	"POST /k/{kg}/staff/{pid}":                {admins, "othermanager"},
-	"GET /k/{kg}/guardians":                   {admins, "othermanager"},
-	"GET /k/{kg}/guardians/{pid}":             {admins, "othermanager"},
-	"POST /k/{kg}/guardians/{pid}":            {admins, "othermanager"},
-	"POST /k/{kg}/guardians/{pid}/invite":     {admins, "othermanager"},
-	"GET /k/{kg}/import":                      {admins, "othermanager"},
-	"POST /k/{kg}/import":                     {admins, "othermanager"},
-	"GET /o/{org}":                            {"owner", none},
-	"POST /o/{org}/kindergartens":             {"owner", none},
+	"GET /healthz":                                {all, all},
+	"GET /static/{hash}/{name}":                   {all, none},
+	"GET /{$}":                                    {all, all},
+	"POST /language":                              {all, all},
+	"GET /login":                                  {all, all},
+	"POST /login":                                 {all, all},
+	"GET /invite":                                 {all, all},
+	"POST /invite":                                {all, all},
+	"GET /invite/{token}":                         {all, none}, // other: an unknown token
+	"POST /invite/{token}":                        {all, all},
+	"POST /login/passkey/begin":                   {all, all},
+	"POST /login/passkey/finish":                  {all, all},
+	"POST /api/v1/login":                          {all, all},
+	"POST /logout":                                {signedIn, signedIn},
+	"GET /api/v1/me":                              {signedIn, signedIn},
+	"POST /api/v1/logout":                         {signedIn, signedIn},
+	"GET /profile":                                {signedIn, signedIn},
+	"POST /profile":                               {signedIn, signedIn},
+	"POST /profile/password":                      {signedIn, signedIn},
+	"POST /profile/sessions/{id}/end":             {signedIn, none},
+	"POST /profile/passkeys/begin":                {signedIn, signedIn},
+	"POST /profile/passkeys/finish":               {signedIn, signedIn},
+	"POST /profile/passkeys/{id}/delete":          {signedIn, none},
+	"GET /family":                                 {guardians, guardians},
+	"GET /children/{id}":                          {"owner manager leader parent coparent", "othermanager otherparent"},
+	"GET /groups":                                 {staff, staff},
+	"GET /groups/{id}":                            {"owner manager leader", "othermanager"},
+	"POST /children/{id}/guardians":               {"owner manager leader", "othermanager"},
+	"GET /invitations/{id}":                       {"owner manager leader", "othermanager"},
+	"POST /invitations/{id}/renew":                {"owner manager leader", "othermanager"},
+	"GET /sw.js":                                  {all, all},
+	"POST /push/subscriptions":                    {signedIn, signedIn},
+	"POST /push/subscriptions/delete":             {signedIn, signedIn},
+	"POST /messages/{id}/translations/{lang}":     {"leader", "othermanager"},
+	"POST /messages/{id}/resend":                  {"owner manager leader", "othermanager"},
+	"POST /sms/inbound":                           {all, all},
+	"GET /events":                                 {signedIn, signedIn},
+	"GET /inbox":                                  {signedIn, signedIn},
+	"GET /threads/{id}":                           {"owner manager leader parent", "othermanager otherparent"},
+	"POST /threads/{id}/messages":                 {"owner manager leader parent", "othermanager otherparent"},
+	"POST /messages/{id}/answer":                  {"parent", "otherparent"},
+	"POST /children/{id}/messages":                {"owner manager leader parent coparent", "othermanager otherparent"},
+	"GET /groups/{id}/messages":                   {"owner manager leader", "othermanager"},
+	"GET /groups/{id}/compose":                    {"owner manager leader", "othermanager"},
+	"POST /groups/{id}/announcements":             {"owner manager leader", "othermanager"},
+	"GET /messages/{id}/receipts":                 {"owner manager leader", "othermanager"},
+	"POST /followups/{id}/done":                   {"owner manager leader", "othermanager"},
+	"GET /admin":                                  {staff, staff},
+	"GET /k/{kg}/admin":                           {admins, "othermanager"},
+	"POST /k/{kg}/groups":                         {admins, "othermanager"},
+	"POST /groups/{id}/edit":                      {admins, "othermanager"},
+	"GET /k/{kg}/children":                        {admins, "othermanager"},
+	"POST /k/{kg}/children":                       {admins, "othermanager"},
+	"GET /children/{id}/edit":                     {admins, "othermanager"},
+	"POST /children/{id}/edit":                    {admins, "othermanager"},
+	"POST /children/{id}/guardians/{pid}":         {admins, "othermanager"},
+	"GET /k/{kg}/staff":                           {admins, "othermanager"},
+	"POST /k/{kg}/staff":                          {admins, "othermanager"},
+	"GET /k/{kg}/staff/{pid}":                     {admins, "othermanager"},
+	"POST /k/{kg}/staff/{pid}":                    {admins, "othermanager"},
+	"GET /k/{kg}/guardians":                       {admins, "othermanager"},
+	"GET /k/{kg}/guardians/{pid}":                 {admins, "othermanager"},
+	"POST /k/{kg}/guardians/{pid}":                {admins, "othermanager"},
+	"POST /k/{kg}/guardians/{pid}/invite":         {admins, "othermanager"},
+	"GET /k/{kg}/import":                          {admins, "othermanager"},
+	"POST /k/{kg}/import":                         {admins, "othermanager"},
+	"GET /o/{org}":                                {"owner", none},
+	"GET /attachments/{id}":                       {"owner manager leader parent", "othermanager otherparent"},
+	"GET /k/{kg}/recordings":                      {staffOwn, "othermanager"},
+	"GET /k/{kg}/recordings/{key}":                {staffOwn, "othermanager"},
+	"POST /k/{kg}/recordings/{key}/{lang}":        {"leader", "othermanager"},
+	"POST /k/{kg}/recordings/{key}/{lang}/delete": {"leader", "othermanager"},
+	"GET /k/{kg}/recordings/{key}/{lang}/audio":   {"owner manager leader assistant parent coparent parentb", "othermanager otherparent"},
+	"POST /o/{org}/kindergartens":                 {"owner", none},
 }
 
 const (
@@ -104,6 +110,7 @@ const (
 	staff     = "owner manager leader assistant othermanager"
 	guardians = "parent coparent parentb otherparent"
 	admins    = "owner manager"
+	staffOwn  = "owner manager leader assistant"
 )
 
 var roles = strings.Fields(all)
@@ -213,6 +220,8 @@ func try(t *testing.T, s *webtest.Server, w *webtest.World, pattern, role, which
 		repl["{id}"] = pick(w.Thread, w.OtherThread)
 	case strings.HasPrefix(path, "/messages/"):
 		repl["{id}"] = pick(w.Message, w.OtherMessage)
+	case strings.HasPrefix(path, "/attachments/"):
+		repl["{id}"] = fmt.Sprint(matrixAttachment(t, s, pick(w.Message, w.OtherMessage)))
 	case strings.HasPrefix(path, "/followups/"):
 		repl["{id}"] = pick(w.Followup, w.OtherFollowup)
 	case isInv:
@@ -250,6 +259,14 @@ func try(t *testing.T, s *webtest.Server, w *webtest.World, pattern, role, which
 		repl["{lang}"] = pick2(own, "ti", "pl")
 		s.DB.W.Exec(`UPDATE message_translations SET status = 'done', text = 'x' WHERE message_id IN ($1, $2)`, w.Message, w.OtherMessage)
 		s.DB.W.Exec(`UPDATE people SET languages = languages || ' ti pl' WHERE id IN ($1, $2)`, w.Leader, w.OtherManager)
+	}
+	if strings.Contains(path, "{key}") {
+		repl["{key}"] = "clothes.spare_needed"
+		if strings.HasSuffix(path, "/audio") {
+			name, _ := s.Env.Files.Save([]byte("sound"))
+			s.DB.W.Exec(`INSERT INTO phrase_audio (kindergarten_id, phrase_key, lang, content_type, size, file, created_at) VALUES ($1, 'clothes.spare_needed', $2, 'audio/webm', 5, $3, 0)`,
+				pick(w.Kg, w.OtherKg), repl["{lang}"], name)
+		}
 	}
 	if strings.Contains(path, "{token}") {
 		repl["{token}"] = "not-a-real-token"
@@ -296,6 +313,19 @@ func try(t *testing.T, s *webtest.Server, w *webtest.World, pattern, role, which
 		return false, detail
 	}
 	return true, detail
+}
+
+// matrixAttachment adds a voice message file to message msg.
+func matrixAttachment(t *testing.T, s *webtest.Server, msg string) int64 {
+	name, err := s.Env.Files.Save([]byte("sound"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := s.DB.W.QueryRow(`INSERT INTO attachments (message_id, kind, content_type, size, file, created_at) VALUES ($1, 'audio', 'audio/webm', 5, $2, 0) RETURNING id`, msg, name).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // otherInvitation is an invitation of the other kindergarten.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"tillit/internal/feature/admin"
+	"tillit/internal/feature/attachments"
 	"tillit/internal/feature/conversations"
 	"tillit/internal/feature/family"
 	"tillit/internal/feature/groups"
@@ -13,6 +14,7 @@ import (
 	"tillit/internal/feature/passkey"
 	"tillit/internal/feature/profile"
 	"tillit/internal/feature/push"
+	"tillit/internal/feature/recordings"
 	"tillit/internal/feature/signin"
 	"tillit/internal/feature/smsinbound"
 	"tillit/internal/policy"
@@ -79,9 +81,10 @@ var Routes = []Route{
 	// Conversations: guardians and staff.
 	{"GET /inbox", policy.SignedIn, conversations.Inbox, 0},
 	{"GET /threads/{id}", policy.ThreadView, conversations.Thread, 0},
-	{"POST /threads/{id}/messages", policy.ThreadView, conversations.Reply, 0},
+	{"POST /threads/{id}/messages", policy.ThreadView, conversations.Reply, conversations.MaxUpload},
 	{"POST /messages/{id}/answer", policy.MessageRecipient, conversations.Answer, 0},
-	{"POST /children/{id}/messages", policy.ChildView, conversations.ChildMessage, 0},
+	{"POST /children/{id}/messages", policy.ChildView, conversations.ChildMessage, conversations.MaxUpload},
+	{"GET /attachments/{id}", policy.AttachmentView, attachments.Get, 0},
 
 	// The group's message centre (staff).
 	{"GET /groups/{id}/messages", policy.GroupStaff, messagecenter.Group, 0},
@@ -91,6 +94,14 @@ var Routes = []Route{
 	{"POST /messages/{id}/resend", policy.MessageStaff, messagecenter.Resend, 0},
 	{"POST /messages/{id}/translations/{lang}", policy.MessageStaff, conversations.CorrectTranslation, 0},
 	{"POST /followups/{id}/done", policy.FollowupStaff, messagecenter.FollowupDone, 0},
+
+	// Phrasebook entries read aloud: staff record in the languages they
+	// know; the kindergarten's families hear them with messages.
+	{"GET /k/{kg}/recordings", policy.KindergartenStaff, recordings.List, 0},
+	{"GET /k/{kg}/recordings/{key}", policy.KindergartenStaff, recordings.Entry, 0},
+	{"POST /k/{kg}/recordings/{key}/{lang}", policy.KindergartenStaff, recordings.Save, recordings.MaxBody},
+	{"POST /k/{kg}/recordings/{key}/{lang}/delete", policy.KindergartenStaff, recordings.Delete, 0},
+	{"GET /k/{kg}/recordings/{key}/{lang}/audio", policy.KindergartenMember, recordings.Audio, 0},
 
 	// The kindergarten's administration (manager, owner admin).
 	{"GET /admin", policy.AnyStaff, admin.Home, 0},

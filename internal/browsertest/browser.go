@@ -152,6 +152,10 @@ func New(t testing.TB, opts ...Option) *Browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// A fake microphone (a beep) that needs no permission prompt:
+		// the voice recorder records real audio in tests.
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.UserDataDir(userDataDir),
 		chromedp.WindowSize(cfg.width, cfg.height),
 		chromedp.CombinedOutput(output),

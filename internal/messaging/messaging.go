@@ -28,6 +28,7 @@ import (
 
 	"tillit/internal/db"
 	"tillit/internal/directory"
+	"tillit/internal/i18n"
 )
 
 // Message categories.
@@ -97,6 +98,23 @@ func ReaderLanguage(languages, ui string) string {
 		return ui
 	}
 	return "nb"
+}
+
+// KnownLanguages are the languages a person reads and writes: those of
+// their profile and their interface language, as canonical codes. Staff
+// correct translations and record phrasebook audio in these.
+func KnownLanguages(ctx context.Context, q directory.Execer, person int64) (map[string]bool, error) {
+	var langs, ui string
+	if err := q.QueryRowContext(ctx, `SELECT languages, ui_language FROM people WHERE id = $1`, person).Scan(&langs, &ui); err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, code := range append(strings.Fields(langs), ui) {
+		if l, ok := i18n.Lookup(code); ok {
+			out[l.Code] = true
+		}
+	}
+	return out, nil
 }
 
 // GetThread reads a thread.
@@ -226,6 +244,10 @@ type NewMessage struct {
 	PhraseSlots map[string]string
 	// StaffLang is the language staff read guardians' messages in.
 	StaffLang string
+	// Attachments are pictures and sound already in the media store
+	// (StoreFiles). A message may be only an attachment: a voice
+	// message, a photo.
+	Attachments []Attachment
 }
 
 // Sent tells what Send stored.
@@ -241,7 +263,7 @@ type Sent struct {
 // stored or none. Translation never happens here: the worker fills the
 // jobs in later and the reader sees "translation pending" until then.
 func Send(ctx context.Context, tx *sql.Tx, m NewMessage) (*Sent, error) {
-	if strings.TrimSpace(m.Body) == "" && m.PhraseKey == "" {
+	if strings.TrimSpace(m.Body) == "" && m.PhraseKey == "" && len(m.Attachments) == 0 {
 		return nil, ErrEmpty
 	}
 	var slots string
@@ -274,6 +296,9 @@ func Send(ctx context.Context, tx *sql.Tx, m NewMessage) (*Sent, error) {
 		return nil, err
 	}
 	if err := insertReceipts(ctx, tx, s.MessageID, recipients); err != nil {
+		return nil, err
+	}
+	if err := insertAttachments(ctx, tx, s.MessageID, m.Attachments); err != nil {
 		return nil, err
 	}
 	// Free text waits for translation into each reader's language; a

@@ -619,3 +619,24 @@ func (b *Book) NativeReview(lang string) string {
 	}
 	return "no"
 }
+
+// Script is an entry's text in lang as it is read aloud for a recording:
+// its general ("other") form, with each slot as "…" — the recording is
+// played with every message from the entry, whatever its slot values,
+// which the reader sees written beside it. ok is false when lang lacks
+// the entry.
+func (b *Book) Script(key, lang string) (string, bool) {
+	m, ok := b.texts[lang][key]
+	if !ok {
+		return "", false
+	}
+	var sb strings.Builder
+	for _, p := range m.forms["other"] {
+		if p.name != "" {
+			sb.WriteString("…")
+		} else {
+			sb.WriteString(p.lit)
+		}
+	}
+	return sb.String(), true
+}

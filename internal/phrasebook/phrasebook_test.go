@@ -458,3 +458,20 @@ func TestNoTranslationProvider(t *testing.T) {
 		t.Error("the walk did not reach internal/i18n; is it still imported?")
 	}
 }
+
+func TestScript(t *testing.T) {
+	b, err := phrasebook.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := b.Script("clothes.spare_needed", "nb")
+	if !ok || strings.Contains(s, "{{") || strings.Count(s, "…") != 2 || !strings.HasPrefix(s, "Skiftetøykassen til …") {
+		t.Errorf("Script = %q, %v", s, ok)
+	}
+	if _, ok := b.Script("no.such.entry", "nb"); ok {
+		t.Error("an unknown entry has a script")
+	}
+	if _, ok := b.Script("clothes.spare_needed", "xx"); ok {
+		t.Error("an unknown language has a script")
+	}
+}

@@ -43,6 +43,43 @@ func seesThread(ctx context.Context, q *sql.DB, a *Actor, id int64) (bool, error
 	return scan(ctx, q, `SELECT 1 FROM receipts r JOIN messages m ON m.id = r.message_id WHERE m.thread_id = $1 AND r.person_id = $2 LIMIT 1`, []any{id, a.PersonID}, &n)
 }
 
+// staffOfThread: staff of the thread's group; anyone working in the
+// kindergarten for a kindergarten-wide announcement.
+func staffOfThread(ctx context.Context, q *sql.DB, a *Actor, threadID int64) (bool, error) {
+	org, kg, group, _, _, kind, ok, err := thread(ctx, q, threadID)
+	if !ok || err != nil {
+		return false, err
+	}
+	if kind == "announcement" && group == 0 {
+		return a.WorksIn(org, kg), nil
+	}
+	return a.StaffOfGroup(org, kg, group), nil
+}
+
+// SeesMessage: staff of the message's thread see every message of it; a
+// guardian sees the messages they received (a receipt) and the ones
+// they wrote, while they may still see the thread.
+func SeesMessage(ctx context.Context, q *sql.DB, a *Actor, msg int64) (bool, error) {
+	if a == nil {
+		return false, nil
+	}
+	var threadID, author int64
+	ok, err := scan(ctx, q, `SELECT m.thread_id, COALESCE(m.author_id, 0) FROM messages m WHERE m.id = $1`, []any{msg}, &threadID, &author)
+	if !ok || err != nil {
+		return false, err
+	}
+	if staff, err := staffOfThread(ctx, q, a, threadID); staff || err != nil {
+		return staff, err
+	}
+	if author != a.PersonID {
+		var n int
+		if ok, err := scan(ctx, q, `SELECT 1 FROM receipts WHERE message_id = $1 AND person_id = $2`, []any{msg, a.PersonID}, &n); !ok || err != nil {
+			return false, err
+		}
+	}
+	return seesThread(ctx, q, a, threadID)
+}
+
 // Messaging permissions.
 var (
 	// ThreadView: may read and write in thread {id}.
@@ -67,14 +104,19 @@ var (
 		if !ok || err != nil {
 			return false, err
 		}
-		org, kg, group, _, _, kind, ok, err := thread(ctx, q, threadID)
+		return staffOfThread(ctx, q, a, threadID)
+	}}
+
+	// AttachmentView: sees the message attachment {id} belongs to — staff
+	// of its thread, the guardian who wrote it, a guardian who received
+	// it — while they may still see the thread.
+	AttachmentView = Permission{Name: "sees the message of attachment {id}", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
+		var msg int64
+		ok, err := scan(ctx, q, `SELECT message_id FROM attachments WHERE id = $1`, []any{id(pv, "id")}, &msg)
 		if !ok || err != nil {
 			return false, err
 		}
-		if kind == "announcement" && group == 0 {
-			return a.WorksIn(org, kg), nil
-		}
-		return a.StaffOfGroup(org, kg, group), nil
+		return SeesMessage(ctx, q, a, msg)
 	}}
 
 	// FollowupStaff: staff of follow-up {id}'s group.

@@ -87,6 +87,25 @@ var (
 		return ok && a.WorksIn(org, kg), err
 	}}
 
+	// KindergartenMember: works in {kg}, or is a guardian of a child
+	// there without "no access to information".
+	KindergartenMember = Permission{Name: "staff or family of {kg}", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
+		kg := id(pv, "kg")
+		org, ok, err := kindergarten(ctx, q, kg)
+		if !ok || err != nil {
+			return false, err
+		}
+		if a.WorksIn(org, kg) {
+			return true, nil
+		}
+		for _, l := range a.Links {
+			if l.KindergartenID == kg && !l.NoInformation {
+				return true, nil
+			}
+		}
+		return false, nil
+	}}
+
 	// KindergartenAdmin: manager of {kg} or owner admin of its organisation.
 	KindergartenAdmin = Permission{Name: "manager of {kg}", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
 		kg := id(pv, "kg")

@@ -13,6 +13,7 @@ import (
 	"tillit/internal/channels"
 	"tillit/internal/db"
 	"tillit/internal/i18n"
+	"tillit/internal/media"
 	"tillit/internal/policy"
 )
 
@@ -30,6 +31,8 @@ type Env struct {
 	// Mail sends e-mail (invitation links); nil when no SMTP server is
 	// configured.
 	Mail MailSender
+	// Files keeps uploaded pictures and sound (DATA/files).
+	Files *media.Store
 }
 
 // MailSender sends one plain-text e-mail; *channels.Mailer is one.

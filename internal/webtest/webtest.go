@@ -4,9 +4,11 @@
 package webtest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 	"testing"
 
 	"tillit/internal/db"
+	"tillit/internal/media"
 	"tillit/internal/web"
 )
 
@@ -30,7 +33,11 @@ type Server struct {
 // in so that this package does not import app (app's tests use it too).
 func NewServer(t testing.TB, d *db.DB, handler func(*web.Env) http.Handler) *Server {
 	t.Helper()
-	env := &web.Env{DB: d, Log: slog.New(slog.DiscardHandler), BaseURL: "http://127.0.0.1"}
+	files, err := media.NewStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &web.Env{DB: d, Log: slog.New(slog.DiscardHandler), BaseURL: "http://127.0.0.1", Files: files}
 	s := &Server{DB: d, Env: env}
 	s.Server = httptest.NewServer(handler(env))
 	env.BaseURL = s.URL
@@ -111,3 +118,31 @@ var tagRE = regexp.MustCompile(`<[^>]*>`)
 
 // Text is a page's body without tags, for "does the page say X" checks.
 func (r *Response) Text() string { return tagRE.ReplaceAllString(r.Body, " ") }
+
+// Upload is a file of a multipart form.
+type Upload struct {
+	Name string // the file name the browser sends
+	Data []byte
+}
+
+// PostMultipart posts a multipart form (fields and files) as a browser
+// on the same site would.
+func (c *Client) PostMultipart(path string, fields url.Values, files map[string]Upload) *Response {
+	c.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for field, f := range files {
+		fw, err := mw.CreateFormFile(field, f.Name)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		fw.Write(f.Data)
+	}
+	mw.Close()
+	return c.Post(path, mw.FormDataContentType(), &b)
+}

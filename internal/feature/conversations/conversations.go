@@ -21,6 +21,8 @@ import (
 	"unicode/utf8"
 
 	"tillit/internal/db"
+	"tillit/internal/feature/recordings"
+	"tillit/internal/media"
 	"tillit/internal/messaging"
 	"tillit/internal/web"
 )
@@ -32,6 +34,10 @@ var pages = web.MustTemplates(files, "templates")
 
 // MaxBody is the longest message, in characters.
 const MaxBody = 4000
+
+// MaxUpload is the body limit of the message routes: text, a picture and
+// a voice message.
+const MaxUpload = media.MaxImageUpload + media.MaxAudioUpload + 64<<10
 
 // ValidateBody checks a message text: present, at most MaxBody
 // characters, valid UTF-8, and no bidirectional embedding, override or
@@ -265,6 +271,9 @@ func threadPage(c *web.Ctx, t *threadInfo, status int, errs, values map[string]s
 		}
 		d.Items = append(d.Items, it)
 	}
+	if err := addMedia(c, t.KindergartenID, d.Items); err != nil {
+		return err
+	}
 	if staff {
 		if err := addCorrections(c, t.ID, d.Items, errs, values); err != nil {
 			return err
@@ -285,6 +294,38 @@ func threadPage(c *web.Ctx, t *threadInfo, status int, errs, values map[string]s
 		title = c.T("conversations.thread.title", "Name", t.ChildName)
 	}
 	c.Render(status, pages, "thread", &web.Page{Title: title, Data: d, Errors: errs, Form: values})
+	return nil
+}
+
+// addMedia gives the items their pictures and voice messages, and
+// phrasebook messages the entry read aloud in the language shown, where
+// someone of kindergarten kg has recorded it.
+func addMedia(c *web.Ctx, kg int64, items []item) error {
+	ctx := c.Context()
+	ids := make([]int64, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+	}
+	atts, err := messaging.AttachmentsOf(ctx, c.Env.DB.R, ids)
+	if err != nil {
+		return err
+	}
+	recorded := map[string]map[string]int64{} // lang → entry → version
+	for i := range items {
+		v := items[i].View
+		v.Attachments = atts[v.ID]
+		if !v.Phrase || v.Missing {
+			continue
+		}
+		if recorded[v.Lang] == nil {
+			if recorded[v.Lang], err = recordings.Recorded(ctx, c.Env.DB.R, kg, v.Lang); err != nil {
+				return err
+			}
+		}
+		if at := recorded[v.Lang][v.PhraseKey]; at != 0 {
+			v.Audio = recordings.AudioURL(kg, v.PhraseKey, v.Lang, at)
+		}
+	}
 	return nil
 }
 
@@ -311,6 +352,7 @@ func Thread(c *web.Ctx) error {
 
 // submission is a checked message form.
 type submission struct {
+	files    []*media.File // a picture, a voice message
 	staff    bool
 	category string
 	body     string
@@ -326,8 +368,23 @@ func check(c *web.Ctx, t *messaging.Thread, staff bool) (*submission, error) {
 	s := &submission{staff: staff, category: messaging.General, errs: map[string]string{}}
 	raw := c.R.PostFormValue("body")
 	s.values = map[string]string{"body": raw, "category": c.R.PostFormValue("category")}
+	for _, f := range []struct {
+		field string
+		kind  media.Kind
+	}{{"image", media.Image}, {"voice", media.Audio}} {
+		file, err := media.FromForm(c.R.MultipartForm, f.field, f.kind)
+		if code := media.Code(err); code != "" {
+			s.errs[f.field] = code
+		} else if err != nil {
+			return nil, err
+		}
+		if file != nil {
+			s.files = append(s.files, file)
+		}
+	}
 	body, code := ValidateBody(raw)
-	if code != "" {
+	// A picture or a voice message may go without words.
+	if code != "" && !(code == "form.required" && (len(s.files) > 0 || s.errs["image"] != "" || s.errs["voice"] != "")) {
 		s.errs["body"] = code
 	}
 	s.body = body
@@ -348,7 +405,9 @@ func check(c *web.Ctx, t *messaging.Thread, staff bool) (*submission, error) {
 		}
 		s.lang = p.readLang
 	}
-	if len(s.errs) > 0 || !staff || !messaging.Sensitive(s.category) {
+	// Only text is ever machine-translated: a picture or a voice message
+	// is sent as it is.
+	if len(s.errs) > 0 || !staff || !messaging.Sensitive(s.category) || s.body == "" {
 		return s, nil
 	}
 	// Health, incident and consent are never sent as unreviewed machine
@@ -376,19 +435,26 @@ func check(c *web.Ctx, t *messaging.Thread, staff bool) (*submission, error) {
 func send(c *web.Ctx, s *submission, thread func(tx *sql.Tx) (*messaging.Thread, error)) (*messaging.Thread, int64, error) {
 	var th *messaging.Thread
 	var msg int64
-	err := c.Env.DB.Tx(c.Context(), func(tx *sql.Tx) error {
+	atts, undo, err := messaging.StoreFiles(c.Env.Files, s.files...)
+	if err != nil {
+		return nil, 0, err
+	}
+	err = c.Env.DB.Tx(c.Context(), func(tx *sql.Tx) error {
 		var err error
 		if th, err = thread(tx); err != nil {
 			return err
 		}
 		sent, err := messaging.Send(c.Context(), tx, messaging.NewMessage{Thread: th, AuthorID: c.Actor.PersonID, FromStaff: s.staff,
-			Category: s.category, Lang: s.lang, Body: s.body, StaffLang: "nb"})
+			Category: s.category, Lang: s.lang, Body: s.body, StaffLang: "nb", Attachments: atts})
 		if err != nil {
 			return err
 		}
 		msg = sent.MessageID
 		return nil
 	})
+	if err != nil {
+		undo() // nothing refers to the files
+	}
 	if errors.Is(err, messaging.ErrNoRecipients) {
 		s.errs["body"] = "conversations.no_recipients"
 		return nil, 0, nil

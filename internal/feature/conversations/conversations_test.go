@@ -59,7 +59,7 @@ func TestGuardianReadsTranslatesAndAnswers(t *testing.T) {
 		if res.Status != 200 || !strings.Contains(res.Body, "Husk ekstra votter i morgen.") {
 			t.Fatalf("thread: %d\n%s", res.Status, res.Body)
 		}
-		if !strings.Contains(res.Body, `class="mt muted"`) || strings.Contains(res.Body, "<details") {
+		if !strings.Contains(res.Body, `class="mt muted"`) || strings.Contains(res.Body, `<details class="mt-original"`) {
 			t.Errorf("pending translation not labelled:\n%s", res.Body)
 		}
 		if !strings.Contains(res.Body, `lang="nb" dir="auto">Husk ekstra`) {
@@ -80,7 +80,7 @@ func TestGuardianReadsTranslatesAndAnswers(t *testing.T) {
 		}
 		res = parent.Get(threadURL(w.Thread))
 		body := res.Body
-		i, j := strings.Index(body, ti), strings.Index(body, "<details")
+		i, j := strings.Index(body, ti), strings.Index(body, `<details class="mt-original"`)
 		if i < 0 || j < i || !strings.Contains(body[j:], "Husk ekstra votter i morgen.") || !strings.Contains(body[j:], `lang="nb"`) {
 			t.Fatalf("translation / original:\n%s", body)
 		}

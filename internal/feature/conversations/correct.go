@@ -1,14 +1,13 @@
 package conversations
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"tillit/internal/i18n"
+	"tillit/internal/messaging"
 	"tillit/internal/translate"
 	"tillit/internal/web"
 )
@@ -37,22 +36,6 @@ type correction struct {
 	Open    bool   // show the form opened (after an error)
 }
 
-// knownLanguages are the languages a person reads: those of their
-// profile and their interface language, as canonical codes.
-func knownLanguages(ctx context.Context, q *sql.DB, person int64) (map[string]bool, error) {
-	var langs, ui string
-	if err := q.QueryRowContext(ctx, `SELECT languages, ui_language FROM people WHERE id = $1`, person).Scan(&langs, &ui); err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for _, code := range append(strings.Fields(langs), ui) {
-		if l, ok := i18n.Lookup(code); ok {
-			out[l.Code] = true
-		}
-	}
-	return out, nil
-}
-
 func correctAction(msg int64, lang string) string {
 	return "/messages/" + strconv.FormatInt(msg, 10) + "/translations/" + lang
 }
@@ -62,7 +45,7 @@ func correctAction(msg int64, lang string) string {
 // refused ("id/lang" in values["correct"]), with what was typed.
 func addCorrections(c *web.Ctx, thread int64, items []item, errs, values map[string]string) error {
 	ctx := c.Context()
-	known, err := knownLanguages(ctx, c.Env.DB.R, c.Actor.PersonID)
+	known, err := messaging.KnownLanguages(ctx, c.Env.DB.R, c.Actor.PersonID)
 	if err != nil {
 		return err
 	}
@@ -122,7 +105,7 @@ func CorrectTranslation(c *web.Ctx) error {
 	}
 	ctx := c.Context()
 	q := c.Env.DB.R
-	known, err := knownLanguages(ctx, q, c.Actor.PersonID)
+	known, err := messaging.KnownLanguages(ctx, q, c.Actor.PersonID)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"tillit/internal/db"
 	"tillit/internal/directory"
 	"tillit/internal/i18n"
+	"tillit/internal/messaging"
 	"tillit/internal/phrasebook"
 )
 
@@ -90,6 +91,7 @@ type View struct {
 	// true when the entry lacks the reader's language and Lang tells
 	// which one is shown instead. Missing: the entry no longer exists.
 	Phrase    bool
+	PhraseKey string
 	Pictogram string
 	Fallback  bool
 	Missing   bool
@@ -101,6 +103,14 @@ type View struct {
 	SourceLang    string
 	SourceLangKey string
 	Original      string
+
+	// Attachments are the message's pictures and sound (filled in by the
+	// thread page); OnlyAttachment is true when there is no text at all.
+	Attachments    []messaging.Attachment
+	OnlyAttachment bool
+	// Audio is the URL of the phrasebook entry read aloud in Lang, when
+	// someone of the kindergarten has recorded it.
+	Audio string
 }
 
 // Icons are the categories' emoji.
@@ -139,7 +149,7 @@ func RenderMessage(ctx context.Context, q directory.Execer, m *Message, readerLa
 		SourceLang: m.Lang, SourceLangKey: "lang." + m.Lang,
 	}
 	if m.PhraseKey != "" {
-		v.Phrase = true
+		v.Phrase, v.PhraseKey = true, m.PhraseKey
 		slots := map[string]string{}
 		if m.PhraseSlots != "" {
 			if err := json.Unmarshal([]byte(m.PhraseSlots), &slots); err != nil {
@@ -163,6 +173,11 @@ func RenderMessage(ctx context.Context, q directory.Execer, m *Message, readerLa
 		return v, nil
 	}
 
+	if m.Body == "" {
+		// A voice message or a picture without words.
+		v.Lang, v.Dir, v.OnlyAttachment = m.Lang, "auto", true
+		return v, nil
+	}
 	original := func() {
 		v.Text, v.Lang, v.Dir = m.Body, m.Lang, "auto"
 		v.HTML = template.HTML(html.EscapeString(m.Body)) //nolint:gosec // escaped

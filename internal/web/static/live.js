@@ -6,7 +6,9 @@
   if (!window.EventSource) return;
   const p = location.pathname;
   const here = p === '/inbox' || p.startsWith('/threads/') || /^\/groups\/\d+\/messages$/.test(p);
-  const typing = () => [...document.querySelectorAll('textarea')].some(t => t.value.trim());
+  const typing = () => document.documentElement.dataset.recording ||
+    [...document.querySelectorAll('textarea')].some(t => t.value.trim()) ||
+    [...document.querySelectorAll('input[type=file]')].some(f => f.files.length);
   const show = href => {
     const b = document.getElementById('live');
     if (!b || !b.hidden) return;

@@ -24,7 +24,8 @@ func Walks(r *Result) []Walk {
 			id("/groups/%d/messages", r.Groups["Blåbær"]), id("/threads/%d", r.SelamThread),
 			id("/groups/%d/compose?q=votter", r.Groups["Blåbær"]),
 			id("/groups/%d/compose?phrase=trips.trip_to_place&Place=place.forest&Date=2026-12-03&Time=09:30&preview=1", r.Groups["Blåbær"])}},
-		{"mariam", "nb", []string{id("/groups/%d/messages", r.Groups["Tyttebær"]), id("/messages/%d/receipts", r.TripMessage)}},
+		{"mariam", "nb", []string{id("/groups/%d/messages", r.Groups["Tyttebær"]), id("/messages/%d/receipts", r.TripMessage),
+			id("/k/%d/recordings", kg), id("/k/%d/recordings/trips.trip_to_place", kg)}},
 		{"styrer", "nb", []string{
 			id("/k/%d/admin", kg), id("/k/%d/children", kg), id("/k/%d/staff", kg), id("/k/%d/guardians", kg), id("/k/%d/import", kg),
 			id("/children/%d/edit", r.Children["Noah Lie"]), id("/k/%d/staff/%d", kg, r.People["kari"]),

@@ -147,11 +147,11 @@ func List(c *web.Ctx) error {
 		}
 	}
 	if d.Lang == "" && len(langs) > 0 {
-		// The first language other than Norwegian: the one colleagues
-		// are asked to record in.
+		// By default the staff member's first language beyond Norwegian
+		// and English: the one colleagues are asked to record in.
 		d.Lang = langs[0].Code
 		for _, l := range langs {
-			if l.Code != "nb" {
+			if l.Code != "nb" && l.Code != "nn" && l.Code != "en" {
 				d.Lang = l.Code
 				break
 			}

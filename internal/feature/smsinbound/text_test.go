@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"tillit/internal/channels"
@@ -90,10 +91,33 @@ func TestSMSTextReachesStaffTranslated(t *testing.T) {
 		if m != want {
 			t.Fatalf("stored %+v, want %+v", m, want)
 		}
-		// Twilio retries the webhook: the same SMS is stored once.
+		// Twilio retries the webhook: the same SMS is stored once, also
+		// when the retries arrive at the same moment.
 		send(t, s, public, text(1, phone, body))
-		if n := len(bySMS(t, d, 1)); n != 1 {
-			t.Fatalf("a retried webhook stored %d messages", n)
+		f := text(4, phone, body)
+		sig := channels.TwilioSignature(token, public, f)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest(http.MethodPost, s.URL+"/sms/inbound", strings.NewReader(f.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("X-Twilio-Signature", sig)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					t.Errorf("simultaneous retry: %d", res.StatusCode)
+				}
+			}()
+		}
+		wg.Wait()
+		if n, m := len(bySMS(t, d, 1)), len(bySMS(t, d, 4)); n != 1 || m != 1 {
+			t.Fatalf("retried webhooks stored %d and %d messages", n, m)
 		}
 
 		leader := s.Login(t, "leader", webtest.Password)

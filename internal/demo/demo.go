@@ -45,8 +45,9 @@ type Result struct {
 	People            map[string]int64 // by login
 	Children          map[string]int64 // by "First Last"
 	// SelamThread is Selam Haile's thread; TripMessage the Tyttebær trip
-	// announcement some families did not understand.
-	SelamThread, TripMessage int64
+	// announcement some families did not understand; SMSThread Amal
+	// Haddad's private thread with Tyttebær, where her SMS answer is.
+	SelamThread, TripMessage, SMSThread int64
 }
 
 type family struct {

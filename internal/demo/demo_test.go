@@ -86,6 +86,11 @@ func TestSeed(t *testing.T) {
 		if n := count(`SELECT COUNT(*) FROM messages WHERE lang = 'ti' AND NOT from_staff`); n != 1 {
 			t.Errorf("questions from the Tigrinya father: %d", n)
 		}
+		// Amal's answer by SMS, in Arabic, in her private thread.
+		if n := count(`SELECT COUNT(*) FROM messages m JOIN threads t ON t.id = m.thread_id
+			WHERE m.sms_sid IS NOT NULL AND m.lang = 'ar' AND NOT m.from_staff AND t.kind = 'private' AND t.id = $1 AND m.reply_to IS NOT NULL`, r.SMSThread); n != 1 {
+			t.Errorf("SMS answers from Amal: %d", n)
+		}
 		if r.People["tesfay"] == 0 || r.Children["Selam Haile"] == 0 {
 			t.Error("result lacks personas")
 		}

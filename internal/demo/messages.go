@@ -3,17 +3,21 @@ package demo
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
+	"tillit/internal/channels"
 	"tillit/internal/db"
 	"tillit/internal/i18n"
 	"tillit/internal/messaging"
+	"tillit/internal/notify"
 )
 
 // seedMessages gives the demo a realistic week of messages: announcements
 // from the phrasebook and in free text, a good-day note, a question from
-// the Tigrinya-speaking father, and a family that did not understand and
-// asked for an interpreter.
+// the Tigrinya-speaking father, a family that did not understand and
+// asked for an interpreter, and a mother without mobile data who answered
+// an announcement by SMS in Arabic.
 func seedMessages(ctx context.Context, d *db.DB, r *Result) error {
 	now := time.Now().In(i18n.Oslo)
 	day := func(offset int) string { return now.AddDate(0, 0, offset).Format("2006-01-02") }
@@ -59,7 +63,8 @@ func seedMessages(ctx context.Context, d *db.DB, r *Result) error {
 		{ago: 3 * time.Hour, thread: group("Tyttebær", "ahmed"), m: staff("ahmed", messaging.Practical, "", "food.packed_lunch_tomorrow", nil),
 			readers: []string{"amal"}},
 	}
-	return d.Tx(ctx, func(tx *sql.Tx) error {
+	var lunch int64
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		for _, w := range week {
 			th, err := w.thread(tx)
 			if err != nil {
@@ -70,8 +75,11 @@ func seedMessages(ctx context.Context, d *db.DB, r *Result) error {
 			if err != nil {
 				return err
 			}
-			if w.m.PhraseKey == "trips.trip_to_place" {
+			switch w.m.PhraseKey {
+			case "trips.trip_to_place":
 				r.TripMessage = s.MessageID
+			case "food.packed_lunch_tomorrow":
+				lunch = s.MessageID
 			}
 			if th.Kind == messaging.KindChild && th.ChildID == r.Children["Selam Haile"] {
 				r.SelamThread = th.ID
@@ -98,4 +106,51 @@ func seedMessages(ctx context.Context, d *db.DB, r *Result) error {
 		_, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'sent'`)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return seedSMSAnswer(ctx, d, r, lunch, now.Add(-2*time.Hour))
+}
+
+// seedSMSAnswer: Amal Haddad gets notifications by SMS. The SMS about the
+// packed-lunch announcement is in the outbox (recorded, as the demo sends
+// none), and she answered it in Arabic by SMS, through the same code as
+// the gateway's webhook: it is in her private thread with Tyttebær,
+// "received by SMS", waiting for translation into Norwegian.
+func seedSMSAnswer(ctx context.Context, d *db.DB, r *Result, msg int64, at time.Time) error {
+	amal := r.People["amal"]
+	var phone string
+	if err := d.R.QueryRowContext(ctx, `SELECT phone FROM people WHERE id = $1`, amal).Scan(&phone); err != nil {
+		return err
+	}
+	if _, err := d.W.ExecContext(ctx, `INSERT INTO contact_preferences (person_id, push, sms) VALUES ($1, FALSE, TRUE)`, amal); err != nil {
+		return err
+	}
+	ob := channels.NewOutbox(d)
+	var id int64
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = ob.Queue(ctx, tx, channels.SMS{To: phone, Body: notify.SMSBody("ar", false, ""), Ref: notify.ReceiptRef(msg, amal)})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := ob.Deliver(ctx, ob, id); err != nil {
+		return err
+	}
+	res, err := notify.ReceiveText(ctx, d, "SMdemo0000000000000000000000000001", phone,
+		"شكراً على التذكير. طفلي لا يأكل الخبز، هل يمكن أن أرسل له أرزاً في علبة الغداء؟")
+	if err != nil {
+		return err
+	}
+	if res.Outcome != notify.TextStored {
+		return fmt.Errorf("demo: the SMS answer was not stored (%s)", res.Outcome)
+	}
+	r.SMSThread = res.ThreadID
+	if _, err := d.W.ExecContext(ctx, `UPDATE messages SET created_at = $1 WHERE id = $2`, at.Unix(), res.MessageID); err != nil {
+		return err
+	}
+	_, err = d.W.ExecContext(ctx, `UPDATE threads SET created_at = $1, last_message_at = $1 WHERE id = $2`, at.Unix(), res.ThreadID)
+	return err
 }

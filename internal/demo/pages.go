@@ -17,14 +17,14 @@ func Walks(r *Result) []Walk {
 	return []Walk{
 		{"", "nb", []string{"/login", "/invite"}},
 		{"tesfay", "ti", []string{"/family", id("/children/%d", r.Children["Selam Haile"]), "/profile", "/inbox", id("/threads/%d", r.SelamThread)}},
-		{"amal", "ar", []string{"/family", id("/children/%d", r.Children["Lina Haddad"]), "/profile", "/inbox"}},
+		{"amal", "ar", []string{"/family", id("/children/%d", r.Children["Lina Haddad"]), "/profile", "/inbox", id("/threads/%d", r.SMSThread)}},
 		{"farida", "fa-AF", []string{"/family", "/profile"}},
 		{"jonas", "nb", []string{"/family", id("/children/%d", r.Children["Emma Berg"])}},
 		{"kari", "nb", []string{"/groups", id("/groups/%d", r.Groups["Blåbær"]), id("/children/%d", r.Children["Selam Haile"]), "/admin", "/profile",
 			id("/groups/%d/messages", r.Groups["Blåbær"]), id("/threads/%d", r.SelamThread),
 			id("/groups/%d/compose?q=votter", r.Groups["Blåbær"]),
 			id("/groups/%d/compose?phrase=trips.trip_to_place&Place=place.forest&Date=2026-12-03&Time=09:30&preview=1", r.Groups["Blåbær"])}},
-		{"mariam", "nb", []string{id("/groups/%d/messages", r.Groups["Tyttebær"]), id("/messages/%d/receipts", r.TripMessage),
+		{"mariam", "nb", []string{id("/groups/%d/messages", r.Groups["Tyttebær"]), id("/messages/%d/receipts", r.TripMessage), id("/threads/%d", r.SMSThread),
 			id("/k/%d/recordings", kg), id("/k/%d/recordings/trips.trip_to_place", kg)}},
 		{"styrer", "nb", []string{
 			id("/k/%d/admin", kg), id("/k/%d/children", kg), id("/k/%d/staff", kg), id("/k/%d/guardians", kg), id("/k/%d/import", kg),

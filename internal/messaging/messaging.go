@@ -248,6 +248,11 @@ type NewMessage struct {
 	// (StoreFiles). A message may be only an attachment: a voice
 	// message, a photo.
 	Attachments []Attachment
+	// SMSSid is the gateway's id of the inbound SMS the message arrived
+	// as ("" when written in the app): unique, so a retried webhook
+	// cannot store it twice. ReplyTo is the message the SMS answered.
+	SMSSid  string
+	ReplyTo int64
 }
 
 // Sent tells what Send stored.
@@ -286,9 +291,13 @@ func Send(ctx context.Context, tx *sql.Tx, m NewMessage) (*Sent, error) {
 	}
 	now := db.Now()
 	s := &Sent{Recipients: len(recipients)}
-	err := tx.QueryRowContext(ctx, `INSERT INTO messages (thread_id, author_id, from_staff, category, lang, body, phrase_key, phrase_slots, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		m.Thread.ID, nullable(m.AuthorID), m.FromStaff, m.Category, m.Lang, m.Body, m.PhraseKey, slots, now).Scan(&s.MessageID)
+	var sid any
+	if m.SMSSid != "" {
+		sid = m.SMSSid
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO messages (thread_id, author_id, from_staff, category, lang, body, phrase_key, phrase_slots, created_at, sms_sid, reply_to)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		m.Thread.ID, nullable(m.AuthorID), m.FromStaff, m.Category, m.Lang, m.Body, m.PhraseKey, slots, now, sid, nullable(m.ReplyTo)).Scan(&s.MessageID)
 	if err != nil {
 		return nil, err
 	}

@@ -3,11 +3,7 @@ package messaging_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,48 +11,16 @@ import (
 	"tillit/internal/db/dbtest"
 	"tillit/internal/messaging"
 	"tillit/internal/translate"
+	"tillit/internal/translate/libretest"
 	"tillit/internal/webtest"
 )
-
-// libre is a small LibreTranslate: /languages and /translate as its API
-// documents them, translating by prefixing the target code. down makes
-// it answer 503.
-func libre(t *testing.T, down *atomic.Bool, calls *atomic.Int64) *httptest.Server {
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/languages":
-			json.NewEncoder(w).Encode([]map[string]any{
-				{"code": "nb", "name": "Norwegian", "targets": []string{"en", "ar", "uk"}},
-				{"code": "en", "name": "English", "targets": []string{"nb"}},
-				{"code": "ar", "name": "Arabic", "targets": []string{"nb"}},
-				{"code": "uk", "name": "Ukrainian", "targets": []string{"nb"}},
-			})
-		case "/translate":
-			calls.Add(1)
-			if down.Load() {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				json.NewEncoder(w).Encode(map[string]string{"error": "overloaded"})
-				return
-			}
-			var req struct{ Q, Source, Target string }
-			json.NewDecoder(r.Body).Decode(&req)
-			json.NewEncoder(w).Encode(map[string]string{"translatedText": "[" + req.Target + "] " + req.Q})
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
 
 func TestTranslationWorker(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		w := webtest.NewWorld(t, d)
-		var down atomic.Bool
-		var calls atomic.Int64
-		srv := libre(t, &down, &calls)
+		srv := libretest.New(t, map[string][]string{"nb": {"en", "ar", "uk"}, "en": {"nb"}, "ar": {"nb"}, "uk": {"nb"}})
+		down, calls := &srv.Down, &srv.Calls
 		tr, err := translate.New(d, translate.Config{LibreTranslateURL: srv.URL})
 		if err != nil {
 			t.Fatal(err)

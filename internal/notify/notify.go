@@ -36,6 +36,7 @@ import (
 
 	"tillit/internal/channels"
 	"tillit/internal/db"
+	"tillit/internal/directory"
 	"tillit/internal/i18n"
 	"tillit/internal/messaging"
 	"tillit/internal/webpush"
@@ -586,6 +587,36 @@ func QuietUntil(t time.Time, from, to int) (bool, time.Time) {
 	return false, time.Time{}
 }
 
+// LatestReceipt finds what an SMS from phone (E.164) answers: the
+// receipt (message and person) of the newest notification SMS Tillit sent
+// or recorded to that number, provided that person still has the number
+// (numbers change hands). found is false when there is none.
+func LatestReceipt(ctx context.Context, q directory.Execer, phone string) (messageID, personID int64, found bool, err error) {
+	var ref string
+	err = q.QueryRowContext(ctx, `SELECT message_ref FROM sms_outbox WHERE to_phone = $1 AND status IN ('sent', 'recorded') AND message_ref LIKE 'receipt:%'
+		ORDER BY id DESC LIMIT 1`, phone).Scan(&ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, err
+	}
+	msg, person, good := ParseReceiptRef(ref)
+	if !good {
+		return 0, 0, false, nil
+	}
+	var current string
+	if err := q.QueryRowContext(ctx, `SELECT phone FROM people WHERE id = $1`, person).Scan(&current); errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	} else if err != nil {
+		return 0, 0, false, err
+	}
+	if p, err := channels.NormalizePhone(current, PhoneCountry); err != nil || p != phone {
+		return 0, 0, false, nil
+	}
+	return msg, person, true, nil
+}
+
 // MatchReply reads an inbound SMS: when body is a reply code ("1", "٢",
 // "፫." …) from a phone Tillit sent a notification to, it records the
 // answer on the receipt of the newest notification SMS to that phone
@@ -603,28 +634,9 @@ func MatchReply(ctx context.Context, d *db.DB, fromPhone, body string) (messageI
 		return 0, 0, "", false, nil
 	}
 	err = d.Tx(ctx, func(tx *sql.Tx) error {
-		var ref string
-		err := tx.QueryRowContext(ctx, `SELECT message_ref FROM sms_outbox WHERE to_phone = $1 AND status IN ('sent', 'recorded') AND message_ref LIKE 'receipt:%'
-			ORDER BY id DESC LIMIT 1`, phone).Scan(&ref)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
+		msg, person, found, err := LatestReceipt(ctx, tx, phone)
+		if err != nil || !found {
 			return err
-		}
-		msg, person, good := ParseReceiptRef(ref)
-		if !good {
-			return nil
-		}
-		// The number may have changed hands since.
-		var current string
-		if err := tx.QueryRowContext(ctx, `SELECT phone FROM people WHERE id = $1`, person).Scan(&current); errors.Is(err, sql.ErrNoRows) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if p, err := channels.NormalizePhone(current, PhoneCountry); err != nil || p != phone {
-			return nil
 		}
 		switch err := messaging.Answer(ctx, tx, msg, person, answer); {
 		case errors.Is(err, db.ErrNotFound):

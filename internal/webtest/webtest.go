@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"tillit/internal/db"
@@ -43,6 +44,33 @@ func NewServer(t testing.TB, d *db.DB, handler func(*web.Env) http.Handler) *Ser
 	env.BaseURL = s.URL
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Logs is what a server logged, safe to read while it runs.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String is everything logged so far, as slog's text lines.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// CaptureLogs sends what the server logs from now on to the returned
+// Logs, for tests of what is (and is not) logged.
+func (s *Server) CaptureLogs() *Logs {
+	l := &Logs{}
+	s.Env.Log = slog.New(slog.NewTextHandler(l, nil))
+	return l
 }
 
 // Client is a browser-like client with its own cookie jar.

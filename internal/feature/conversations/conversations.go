@@ -216,7 +216,7 @@ func threadPage(c *web.Ctx, t *threadInfo, status int, errs, values map[string]s
 		var r row
 		r.m = &Message{}
 		m := r.m
-		if err := rows.Scan(&m.ID, &m.ThreadID, &m.AuthorID, &m.AuthorName, &m.FromStaff, &m.Category, &m.Lang, &m.Body, &m.PhraseKey, &m.PhraseSlots, &m.CreatedAt, &r.received, &r.answer); err != nil {
+		if err := rows.Scan(append(m.dest(), &r.received, &r.answer)...); err != nil {
 			rows.Close()
 			return err
 		}

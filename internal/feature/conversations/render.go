@@ -34,15 +34,27 @@ type Message struct {
 	// PhraseSlots is the JSON object of slot values as stored.
 	PhraseSlots string
 	CreatedAt   int64
+	// SMS: it arrived as a free-text SMS (messages.sms_sid is set).
+	// ReplyTo is the message it answered, in thread ReplyThread.
+	SMS         bool
+	ReplyTo     int64
+	ReplyThread int64
 }
 
 // messageColumns select a Message (scanMessage) from messages m LEFT JOIN
 // people p ON p.id = m.author_id.
-const messageColumns = `m.id, m.thread_id, COALESCE(m.author_id, 0), COALESCE(p.name, ''), m.from_staff, m.category, m.lang, m.body, m.phrase_key, m.phrase_slots, m.created_at`
+const messageColumns = `m.id, m.thread_id, COALESCE(m.author_id, 0), COALESCE(p.name, ''), m.from_staff, m.category, m.lang, m.body, m.phrase_key, m.phrase_slots, m.created_at,
+	m.sms_sid IS NOT NULL, COALESCE(m.reply_to, 0), COALESCE((SELECT x.thread_id FROM messages x WHERE x.id = m.reply_to), 0)`
+
+// dest is where a row of messageColumns is scanned to.
+func (m *Message) dest() []any {
+	return []any{&m.ID, &m.ThreadID, &m.AuthorID, &m.AuthorName, &m.FromStaff, &m.Category, &m.Lang, &m.Body, &m.PhraseKey, &m.PhraseSlots, &m.CreatedAt,
+		&m.SMS, &m.ReplyTo, &m.ReplyThread}
+}
 
 func scanMessage(s interface{ Scan(...any) error }) (*Message, error) {
 	m := &Message{}
-	err := s.Scan(&m.ID, &m.ThreadID, &m.AuthorID, &m.AuthorName, &m.FromStaff, &m.Category, &m.Lang, &m.Body, &m.PhraseKey, &m.PhraseSlots, &m.CreatedAt)
+	err := s.Scan(m.dest()...)
 	return m, err
 }
 
@@ -73,6 +85,11 @@ type View struct {
 	Author    string // show with dir=auto
 	FromStaff bool
 	Time      time.Time
+	// SMS: received by SMS; ReplyTo and ReplyThread: the message it
+	// answered and its thread (0 when none).
+	SMS         bool
+	ReplyTo     int64
+	ReplyThread int64
 
 	Category    string // practical, health, …
 	CategoryKey string // i18n key of its word: "msg.category.health"
@@ -145,6 +162,7 @@ func RenderMessage(ctx context.Context, q directory.Execer, m *Message, readerLa
 	}
 	v := &View{
 		ID: m.ID, ThreadID: m.ThreadID, AuthorID: m.AuthorID, Author: m.AuthorName, FromStaff: m.FromStaff,
+		SMS: m.SMS, ReplyTo: m.ReplyTo, ReplyThread: m.ReplyThread,
 		Time: time.Unix(m.CreatedAt, 0), Category: m.Category, CategoryKey: "msg.category." + m.Category, Icon: Icons[m.Category],
 		SourceLang: m.Lang, SourceLangKey: "lang." + m.Lang,
 	}

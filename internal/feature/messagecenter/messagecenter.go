@@ -97,11 +97,24 @@ type Summary struct {
 
 // ThreadRow is one of the group's recent threads.
 type ThreadRow struct {
-	ID     int64
-	Kind   string
-	Child  string
-	LastAt time.Time
-	Latest *Summary
+	ID       int64
+	Kind     string
+	Child    string
+	Guardian string // the guardian of a private thread
+	LastAt   time.Time
+	Latest   *Summary
+	// Waiting: a guardian wrote after the latest staff message.
+	Waiting *Waiting
+}
+
+// Waiting is a guardian's message that no one on the staff has answered
+// yet. Its text is not shown here (it is in the guardian's language):
+// the thread shows it translated.
+type Waiting struct {
+	MessageID int64
+	Name      string
+	At        time.Time
+	SMS       bool // received by SMS
 }
 
 type groupData struct {
@@ -158,14 +171,19 @@ func Group(c *web.Ctx) error {
 		d.Followups = append(d.Followups, v)
 	}
 
-	rows, err = q.QueryContext(ctx, `SELECT t.id, t.kind, COALESCE(c.first_name, ''), t.last_message_at,
+	// Private threads too: a guardian's own conversation with the group
+	// (written in the app or received by SMS) must reach the staff.
+	rows, err = q.QueryContext(ctx, `SELECT t.id, t.kind, COALESCE(c.first_name, ''), COALESCE(gp.name, ''), t.last_message_at,
 		COALESCE(m.id, 0), COALESCE(m.category, ''), COALESCE(m.body, ''), COALESCE(m.phrase_key, ''), COALESCE(m.phrase_slots, ''),
 		(SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id),
 		(SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id AND r.read_at IS NOT NULL),
-		(SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id AND r.answer IN ('question', 'interpreter'))
-		FROM threads t LEFT JOIN children c ON c.id = t.child_id
+		(SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id AND r.answer IN ('question', 'interpreter')),
+		COALESCE(w.id, 0), COALESCE(wp.name, ''), COALESCE(w.created_at, 0), w.sms_sid IS NOT NULL
+		FROM threads t LEFT JOIN children c ON c.id = t.child_id LEFT JOIN people gp ON gp.id = t.guardian_id
 		LEFT JOIN messages m ON m.id = (SELECT MAX(x.id) FROM messages x WHERE x.thread_id = t.id AND x.from_staff)
-		WHERE t.group_id = $1 AND t.kind IN ('child', 'announcement')
+		LEFT JOIN messages w ON w.id = (SELECT MAX(x.id) FROM messages x WHERE x.thread_id = t.id AND NOT x.from_staff)
+		LEFT JOIN people wp ON wp.id = w.author_id
+		WHERE t.group_id = $1 AND t.kind IN ('child', 'announcement', 'private')
 		ORDER BY t.last_message_at DESC, t.id DESC LIMIT `+strconv.Itoa(recentThreads), g.ID)
 	if err != nil {
 		return err
@@ -174,9 +192,11 @@ func Group(c *web.Ctx) error {
 	for rows.Next() {
 		var t ThreadRow
 		var s Summary
-		var last int64
+		var w Waiting
+		var last, wAt int64
 		var body, key, slots string
-		if err := rows.Scan(&t.ID, &t.Kind, &t.Child, &last, &s.MessageID, &s.Category, &body, &key, &slots, &s.Total, &s.Read, &s.Help); err != nil {
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Child, &t.Guardian, &last, &s.MessageID, &s.Category, &body, &key, &slots, &s.Total, &s.Read, &s.Help,
+			&w.MessageID, &w.Name, &wAt, &w.SMS); err != nil {
 			return err
 		}
 		t.LastAt = time.Unix(last, 0)
@@ -184,6 +204,10 @@ func Group(c *web.Ctx) error {
 			s.Preview, s.Pictogram, s.PreviewDir = preview(body, key, slots)
 			s.Category = "msg.category." + s.Category
 			t.Latest = &s
+		}
+		if w.MessageID > s.MessageID {
+			w.At = time.Unix(wAt, 0)
+			t.Waiting = &w
 		}
 		d.Threads = append(d.Threads, t)
 	}

@@ -35,17 +35,33 @@ func world(t *testing.T, d *db.DB) (*webtest.World, *webtest.Server) {
 	mustExec(t, d, `DELETE FROM followups`)
 	mustExec(t, d, `INSERT INTO contact_preferences (person_id, quiet_from, quiet_to) VALUES ($1, 0, 0)`, w.Parent)
 	mustExec(t, d, `INSERT INTO notifications (person_id, message_id, channel, urgent, status, next_attempt_at, created_at) VALUES ($1, $2, 'sms', FALSE, 'queued', 0, 0)`, w.Parent, w.Message)
+	deliver(t, d, s)
+	var ref string
+	if err := d.R.QueryRow(`SELECT message_ref FROM sms_outbox WHERE to_phone = $1`, phone).Scan(&ref); err != nil || ref != notify.ReceiptRef(w.Message, w.Parent) {
+		t.Fatalf("no notification SMS: %q %v", ref, err)
+	}
+	return w, s
+}
+
+// inbound is world with the endpoint configured at its own address.
+func inbound(t *testing.T, d *db.DB) (w *webtest.World, s *webtest.Server, public string) {
+	t.Helper()
+	w, s = world(t, d)
+	public = s.URL + "/sms/inbound"
+	configure(t, public)
+	return w, s, public
+}
+
+// deliver runs the notification worker once with the built-in SMS
+// outbox, which records each SMS with its receipt.
+func deliver(t *testing.T, d *db.DB, s *webtest.Server) {
+	t.Helper()
 	ob := channels.NewOutbox(d)
 	ob.Log = slog.New(slog.DiscardHandler)
 	nw := &notify.Worker{DB: d, SMS: ob, Log: ob.Log, BaseURL: s.URL}
 	if _, err := nw.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var ref string
-	if err := d.R.QueryRow(`SELECT message_ref FROM sms_outbox WHERE to_phone = $1`, phone).Scan(&ref); err != nil || ref != notify.ReceiptRef(w.Message, w.Parent) {
-		t.Fatalf("no notification SMS: %q %v", ref, err)
-	}
-	return w, s
 }
 
 func mustExec(t *testing.T, d *db.DB, q string, args ...any) {
@@ -59,10 +75,20 @@ func mustExec(t *testing.T, d *db.DB, q string, args ...any) {
 // Origin, signed with sign (the auth token used; "" for no signature).
 func post(t *testing.T, s *webtest.Server, publicURL, sign string, form url.Values) *webtest.Response {
 	t.Helper()
+	sig := ""
+	if sign != "" {
+		sig = channels.TwilioSignature(sign, publicURL, form)
+	}
+	return postSigned(t, s, sig, form)
+}
+
+// postSigned sends form with the X-Twilio-Signature sig ("" for none).
+func postSigned(t *testing.T, s *webtest.Server, sig string, form url.Values) *webtest.Response {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/sms/inbound", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if sign != "" {
-		req.Header.Set("X-Twilio-Signature", channels.TwilioSignature(sign, publicURL, form))
+	if sig != "" {
+		req.Header.Set("X-Twilio-Signature", sig)
 	}
 	return s.Anonymous(t).Do(req)
 }
@@ -113,6 +139,7 @@ func TestReplyCodeIsMatchedToTheMessage(t *testing.T) {
 	})
 }
 
+// Free text is not an answer (text_test.go: it becomes a message).
 func TestFreeTextAndStrangersGetAnEmptyAnswer(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w, s := world(t, d)
@@ -140,24 +167,16 @@ func TestForgedSignatureIsRefused(t *testing.T) {
 		w, s := world(t, d)
 		public := s.URL + "/sms/inbound"
 		configure(t, public)
-		cases := map[string]*http.Request{}
-		mk := func(name, sig string, f url.Values) {
-			req, _ := http.NewRequest(http.MethodPost, s.URL+"/sms/inbound", strings.NewReader(f.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			if sig != "" {
-				req.Header.Set("X-Twilio-Signature", sig)
-			}
-			cases[name] = req
-		}
 		f := form(phone, "3")
-		mk("missing", "", f)
-		mk("wrong token", channels.TwilioSignature("not-the-token", public, f), f)
-		mk("other url", channels.TwilioSignature(token, "https://evil.example/sms/inbound", f), f)
-		// Signed for "1", sent with "3".
-		mk("changed body", channels.TwilioSignature(token, public, form(phone, "1")), f)
-		mk("garbage", "!!!", f)
-		for name, req := range cases {
-			if res := s.Anonymous(t).Do(req); res.Status != http.StatusForbidden {
+		for name, sig := range map[string]string{
+			"missing":     "",
+			"wrong token": channels.TwilioSignature("not-the-token", public, f),
+			"other url":   channels.TwilioSignature(token, "https://evil.example/sms/inbound", f),
+			// Signed for "1", sent with "3".
+			"changed body": channels.TwilioSignature(token, public, form(phone, "1")),
+			"garbage":      "!!!",
+		} {
+			if res := postSigned(t, s, sig, f); res.Status != http.StatusForbidden {
 				t.Errorf("%s: %d", name, res.Status)
 			}
 		}

@@ -2,6 +2,8 @@ package conversations_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"image"
 	_ "image/jpeg"
 	"io"
@@ -16,6 +18,7 @@ import (
 	"tillit/internal/db/dbtest"
 	"tillit/internal/i18n"
 	"tillit/internal/media/mediatest"
+	"tillit/internal/messaging"
 	"tillit/internal/webtest"
 )
 
@@ -208,6 +211,42 @@ func TestBadUploadsStoreNothing(t *testing.T) {
 		}
 		if n := files(t, s); n != 0 {
 			t.Errorf("%d files left after a refused message", n)
+		}
+	})
+}
+
+func TestNoPicturesInAnnouncements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := webtest.NewWorld(t, d)
+		s := webtest.NewServer(t, d, app.Handler)
+		ctx := context.Background()
+		var thread int64
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			th, err := messaging.NewAnnouncement(ctx, tx, w.Kg, w.GroupA, w.Leader)
+			if err != nil {
+				return err
+			}
+			thread = th.ID
+			_, err = messaging.Send(ctx, tx, messaging.NewMessage{Thread: th, AuthorID: w.Leader, FromStaff: true, Category: "practical", Lang: "nb", Body: "Sommerfest fredag"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		leader := login(t, s, "leader")
+		res := leader.PostMultipart(threadURL(thread)+"/messages", url.Values{"category": {"practical"}, "body": {"Bilder fra i dag"}},
+			map[string]webtest.Upload{"image": {Name: "p.png", Data: mediatest.PNG(30, 30)}})
+		if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, i18n.New("nb").T("media.error.image_announcement")) {
+			t.Fatalf("a picture to every family of the group: %d", res.Status)
+		}
+		if n := files(t, s); n != 0 {
+			t.Errorf("%d files stored", n)
+		}
+		// A voice message to the group is fine.
+		res = leader.PostMultipart(threadURL(thread)+"/messages", url.Values{"category": {"practical"}},
+			map[string]webtest.Upload{"voice": {Name: "v.webm", Data: mediatest.WebM(false)}})
+		if res.Status != http.StatusSeeOther {
+			t.Errorf("a voice announcement: %d", res.Status)
 		}
 	})
 }

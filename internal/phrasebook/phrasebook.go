@@ -36,6 +36,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -123,6 +124,16 @@ type piece struct {
 
 //go:embed data/*.json
 var dataFS embed.FS
+
+// Default is the embedded phrasebook, loaded and checked once. It panics
+// if the embedded data is broken, which the package's tests catch.
+var Default = sync.OnceValue(func() *Book {
+	b, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return b
+})
 
 // Load reads and validates the phrasebook built into the binary.
 func Load() (*Book, error) {

@@ -35,13 +35,7 @@ var files embed.FS
 
 var pages = web.MustTemplates(files, "templates")
 
-var book = func() *phrasebook.Book {
-	b, err := phrasebook.Load()
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var book = phrasebook.Default()
 
 // MaxBody is the route body limit of the upload.
 const MaxBody = media.MaxAudioUpload + 64<<10
@@ -255,35 +249,36 @@ func entryPage(c *web.Ctx, status int, errLang, errKey string) error {
 	return nil
 }
 
-// recordLang is {lang} of a recording route: a language the actor knows
-// and the entry exists in; else 404.
-func recordLang(c *web.Ctx, e phrasebook.Entry) (string, error) {
+// target reads {kg}, {key} and {lang} of a recording route: the entry
+// must exist in the language, and the actor must know the language;
+// else 404.
+func target(c *web.Ctx) (int64, phrasebook.Entry, string, error) {
+	kg, err := kgID(c)
+	if err != nil {
+		return 0, phrasebook.Entry{}, "", err
+	}
+	e, err := entry(c)
+	if err != nil {
+		return 0, e, "", err
+	}
 	l, ok := i18n.Lookup(c.R.PathValue("lang"))
 	if !ok {
-		return "", web.ErrNotFound
+		return 0, e, "", web.ErrNotFound
 	}
 	known, err := messaging.KnownLanguages(c.Context(), c.Env.DB.R, c.Actor.PersonID)
 	if err != nil {
-		return "", err
+		return 0, e, "", err
 	}
 	if _, has := book.Script(e.Key, l.Code); !known[l.Code] || !has {
-		return "", web.ErrNotFound
+		return 0, e, "", web.ErrNotFound
 	}
-	return l.Code, nil
+	return kg, e, l.Code, nil
 }
 
 // Save stores POST /k/{kg}/recordings/{key}/{lang} (multipart, field
 // "audio"), replacing an earlier recording.
 func Save(c *web.Ctx) error {
-	kg, err := kgID(c)
-	if err != nil {
-		return err
-	}
-	e, err := entry(c)
-	if err != nil {
-		return err
-	}
-	lang, err := recordLang(c, e)
+	kg, e, lang, err := target(c)
 	if err != nil {
 		return err
 	}
@@ -328,15 +323,7 @@ func Save(c *web.Ctx) error {
 
 // Delete removes POST /k/{kg}/recordings/{key}/{lang}/delete.
 func Delete(c *web.Ctx) error {
-	kg, err := kgID(c)
-	if err != nil {
-		return err
-	}
-	e, err := entry(c)
-	if err != nil {
-		return err
-	}
-	lang, err := recordLang(c, e)
+	kg, e, lang, err := target(c)
 	if err != nil {
 		return err
 	}

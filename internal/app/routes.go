@@ -82,6 +82,7 @@ var Routes = []Route{
 	{"POST /threads/{id}/messages", policy.ThreadView, conversations.Reply, 0},
 	{"POST /messages/{id}/answer", policy.MessageRecipient, conversations.Answer, 0},
 	{"POST /children/{id}/messages", policy.ChildView, conversations.ChildMessage, 0},
+	{"POST /children/{id}/guardians/{pid}/messages", policy.ChildGuardianStaff, conversations.GuardianMessage, 0},
 
 	// The group's message centre (staff).
 	{"GET /groups/{id}/messages", policy.GroupStaff, messagecenter.Group, 0},
@@ -91,6 +92,12 @@ var Routes = []Route{
 	{"POST /messages/{id}/resend", policy.MessageStaff, messagecenter.Resend, 0},
 	{"POST /messages/{id}/translations/{lang}", policy.MessageStaff, conversations.CorrectTranslation, 0},
 	{"POST /followups/{id}/done", policy.FollowupStaff, messagecenter.FollowupDone, 0},
+
+	// Announcements to the whole kindergarten: only its manager and the
+	// owner admin send them (docs/messaging.md).
+	{"GET /k/{kg}/messages", policy.KindergartenAdmin, messagecenter.Kindergarten, 0},
+	{"GET /k/{kg}/compose", policy.KindergartenAdmin, messagecenter.KindergartenCompose, 0},
+	{"POST /k/{kg}/announcements", policy.KindergartenAdmin, messagecenter.KindergartenAnnounce, 0},
 
 	// The kindergarten's administration (manager, owner admin).
 	{"GET /admin", policy.AnyStaff, admin.Home, 0},

@@ -84,6 +84,7 @@ var Routes = []Route{
 	{"POST /threads/{id}/messages", policy.ThreadView, conversations.Reply, conversations.MaxUpload},
 	{"POST /messages/{id}/answer", policy.MessageRecipient, conversations.Answer, 0},
 	{"POST /children/{id}/messages", policy.ChildView, conversations.ChildMessage, conversations.MaxUpload},
+	{"POST /children/{id}/guardians/{pid}/messages", policy.ChildGuardianStaff, conversations.GuardianMessage, conversations.MaxUpload},
 	{"GET /attachments/{id}", policy.AttachmentView, attachments.Get, 0},
 
 	// The group's message centre (staff).
@@ -102,6 +103,12 @@ var Routes = []Route{
 	{"POST /k/{kg}/recordings/{key}/{lang}", policy.KindergartenStaff, recordings.Save, recordings.MaxBody},
 	{"POST /k/{kg}/recordings/{key}/{lang}/delete", policy.KindergartenStaff, recordings.Delete, 0},
 	{"GET /k/{kg}/recordings/{key}/{lang}/audio", policy.KindergartenMember, recordings.Audio, 0},
+
+	// Announcements to the whole kindergarten: only its manager and the
+	// owner admin send them (docs/messaging.md).
+	{"GET /k/{kg}/messages", policy.KindergartenAdmin, messagecenter.Kindergarten, 0},
+	{"GET /k/{kg}/compose", policy.KindergartenAdmin, messagecenter.KindergartenCompose, 0},
+	{"POST /k/{kg}/announcements", policy.KindergartenAdmin, messagecenter.KindergartenAnnounce, 0},
 
 	// The kindergarten's administration (manager, owner admin).
 	{"GET /admin", policy.AnyStaff, admin.Home, 0},

@@ -30,6 +30,9 @@ func Walks(r *Result) []Walk {
 			id("/k/%d/admin", kg), id("/k/%d/children", kg), id("/k/%d/staff", kg), id("/k/%d/guardians", kg), id("/k/%d/import", kg),
 			id("/children/%d/edit", r.Children["Noah Lie"]), id("/k/%d/staff/%d", kg, r.People["kari"]),
 			id("/k/%d/guardians/%d", kg, r.People["tesfay"]), id("/groups/%d", r.Groups["Tyttebær"]),
+			id("/k/%d/messages", kg), id("/k/%d/compose?q=stengt", kg),
+			id("/k/%d/compose?phrase=planning.day_closed&Date=2026-12-04&preview=1", kg),
+			id("/children/%d", r.Children["Noah Lie"]),
 		}},
 		{"eier", "nb", []string{id("/o/%d", r.Org), "/admin"}},
 	}

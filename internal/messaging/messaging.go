@@ -148,15 +148,26 @@ func PrivateThread(ctx context.Context, x directory.Execer, childID, guardianID,
 	return findOrCreate(ctx, x, KindPrivate, childID, guardianID, createdBy)
 }
 
-func findOrCreate(ctx context.Context, x directory.Execer, kind string, childID, guardianID, createdBy int64) (*Thread, error) {
+// FindThread returns the child's thread of kind (KindChild, or
+// KindPrivate with the guardian), or db.ErrNotFound when there is none yet.
+func FindThread(ctx context.Context, q directory.Execer, kind string, childID, guardianID int64) (*Thread, error) {
 	var id int64
-	err := x.QueryRowContext(ctx, `SELECT id FROM threads WHERE kind = $1 AND child_id = $2 AND COALESCE(guardian_id, 0) = $3`, kind, childID, guardianID).Scan(&id)
-	if err == nil {
-		return GetThread(ctx, x, id)
+	err := q.QueryRowContext(ctx, `SELECT id FROM threads WHERE kind = $1 AND child_id = $2 AND COALESCE(guardian_id, 0) = $3`, kind, childID, guardianID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return nil, db.ErrNotFound
 	}
-	if err != sql.ErrNoRows {
+	if err != nil {
 		return nil, err
 	}
+	return GetThread(ctx, q, id)
+}
+
+func findOrCreate(ctx context.Context, x directory.Execer, kind string, childID, guardianID, createdBy int64) (*Thread, error) {
+	t, err := FindThread(ctx, x, kind, childID, guardianID)
+	if !errors.Is(err, db.ErrNotFound) {
+		return t, err
+	}
+	var id int64
 	var kg int64
 	var group sql.NullInt64
 	if err := x.QueryRowContext(ctx, `SELECT kindergarten_id, group_id FROM children WHERE id = $1`, childID).Scan(&kg, &group); err != nil {

@@ -173,7 +173,7 @@ func TestAnswersAndFollowups(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		all, err := messaging.OpenFollowups(ctx, d.R, w.GroupA)
+		all, err := messaging.OpenFollowups(ctx, d.R, w.Kg, w.GroupA)
 		var fs []messaging.Followup
 		for _, f := range all {
 			if f.MessageID == msg {
@@ -188,7 +188,7 @@ func TestAnswersAndFollowups(t *testing.T) {
 			t.Fatalf("receipts: %+v", rows)
 		}
 		messaging.CloseFollowup(ctx, d.W, fs[0].ID, w.Leader)
-		if open, _ := messaging.OpenFollowups(ctx, d.R, w.GroupA); len(open) != len(all)-1 {
+		if open, _ := messaging.OpenFollowups(ctx, d.R, w.Kg, w.GroupA); len(open) != len(all)-1 {
 			t.Fatal("follow-up still open")
 		}
 	})

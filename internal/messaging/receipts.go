@@ -111,10 +111,16 @@ type Followup struct {
 	CreatedAt               int64
 }
 
-// OpenFollowups lists a group's open follow-ups, oldest first.
-func OpenFollowups(ctx context.Context, q directory.Execer, groupID int64) ([]Followup, error) {
+// OpenFollowups lists the open follow-ups of a group of kindergarten kg,
+// or with groupID 0 those of the whole kindergarten (answers to
+// kindergarten-wide announcements), oldest first.
+func OpenFollowups(ctx context.Context, q directory.Execer, kg, groupID int64) ([]Followup, error) {
+	where, args := `f.kindergarten_id = $1 AND f.group_id IS NULL`, []any{kg}
+	if groupID != 0 {
+		where, args = `f.kindergarten_id = $1 AND f.group_id = $2`, []any{kg, groupID}
+	}
 	rows, err := q.QueryContext(ctx, `SELECT f.id, f.message_id, f.person_id, p.name, f.kind, f.language, f.dialect, f.created_at
-		FROM followups f JOIN people p ON p.id = f.person_id WHERE f.group_id = $1 AND f.done_at IS NULL ORDER BY f.created_at, f.id`, groupID)
+		FROM followups f JOIN people p ON p.id = f.person_id WHERE `+where+` AND f.done_at IS NULL ORDER BY f.created_at, f.id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,20 @@ func child(ctx context.Context, q *sql.DB, c int64) (org, kg, grp int64, ok bool
 	return
 }
 
+// childGuardian checks child {id} with who, then that person {pid} has
+// a guardianship row matching link (a query of child id and person id).
+func childGuardian(who func(a *Actor, org, kg, grp int64) bool, link string) func(context.Context, *sql.DB, *Actor, PathValue) (bool, error) {
+	return func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
+		c := id(pv, "id")
+		org, kg, grp, ok, err := child(ctx, q, c)
+		if !ok || err != nil || !who(a, org, kg, grp) {
+			return false, err
+		}
+		var n int
+		return scan(ctx, q, link, []any{c, id(pv, "pid")}, &n)
+	}
+}
+
 // The permissions, from least to most demanding.
 var (
 	Public = Permission{Name: "public"}
@@ -148,15 +162,16 @@ var (
 
 	// ChildGuardianAdmin: manager of child {id}'s kindergarten, and person
 	// {pid} is linked to the child.
-	ChildGuardianAdmin = Permission{Name: "manager of child {id}, guardian {pid} linked", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {
-		c := id(pv, "id")
-		org, kg, _, ok, err := child(ctx, q, c)
-		if !ok || err != nil || !a.AdminsKindergarten(org, kg) {
-			return false, err
-		}
-		var n int
-		return scan(ctx, q, `SELECT 1 FROM guardianships WHERE child_id = $1 AND person_id = $2`, []any{c, id(pv, "pid")}, &n)
-	}}
+	ChildGuardianAdmin = Permission{Name: "manager of child {id}, guardian {pid} linked", SignedIn: true, check: childGuardian(func(a *Actor, org, kg, _ int64) bool {
+		return a.AdminsKindergarten(org, kg)
+	}, `SELECT 1 FROM guardianships WHERE child_id = $1 AND person_id = $2`)}
+
+	// ChildGuardianStaff: staff of child {id}'s group (or the manager),
+	// and person {pid} is linked to the child without "no access to
+	// information" — whom staff may write to privately about the child.
+	ChildGuardianStaff = Permission{Name: "staff of child {id}, guardian {pid} informed", SignedIn: true, check: childGuardian(func(a *Actor, org, kg, grp int64) bool {
+		return a.StaffOfGroup(org, kg, grp)
+	}, `SELECT 1 FROM guardianships WHERE child_id = $1 AND person_id = $2 AND NOT no_information`)}
 
 	// StaffMemberAdmin: manager of {kg}, and {pid} has a staff role there.
 	StaffMemberAdmin = Permission{Name: "manager of {kg}, staff {pid} there", SignedIn: true, check: func(ctx context.Context, q *sql.DB, a *Actor, pv PathValue) (bool, error) {

@@ -9,6 +9,7 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -168,4 +169,91 @@ func screenshot(t testing.TB, tab context.Context, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", filepath.Join(dir, name))
+}
+
+// pickPhrase searches the phrasebook on a compose page for query, the way
+// staff do, and opens the entry key from the results.
+func pickPhrase(t testing.TB, tab context.Context, query, key string) {
+	t.Helper()
+	browsertest.Run(t, tab, chromedp.SendKeys(chromedp.CSS("#f-q"), query))
+	clickAndLoad(t, tab, `main form[role=search] button[type=submit]`)
+	if got := path(t, tab); !strings.Contains(got, "q="+url.QueryEscape(query)) {
+		t.Fatalf("after searching: on %s, want the search for %s\n%s", got, query, browsertest.PageState(tab))
+	}
+	clickAndLoad(t, tab, `main ul.cards a[href$="phrase=`+key+`"]`)
+	if got := path(t, tab); !strings.Contains(got, "phrase="+key) {
+		t.Fatalf("after picking the entry: on %s\n%s", got, browsertest.PageState(tab))
+	}
+}
+
+// receiptRow is the text of the row of the receipts page whose name
+// contains name ("" when there is none).
+func receiptRow(t testing.TB, tab context.Context, name string) string {
+	t.Helper()
+	return browsertest.Get(t, tab, chromedp.Evaluate[string](`(() => {
+		const r = [...document.querySelectorAll('main table tbody tr')].find(r => r.querySelector('th').innerText.includes(`+jsString(name)+`));
+		return r ? r.innerText : '';
+	})()`))
+}
+
+// checkArabicPreview checks the compose page's preview for the Arabic
+// readers: Arabic, right to left, or (while the Arabic phrasebook lacks
+// the entry) English with a note saying so.
+func checkArabicPreview(t testing.TB, tab context.Context) {
+	t.Helper()
+	preview := browsertest.Get(t, tab, chromedp.Evaluate[map[string]string](`(() => {
+		const li = document.querySelector('#preview-ar');
+		if (!li) return {};
+		const p = li.querySelector('p[lang]');
+		return {lang: p ? p.lang : '', dir: p ? p.dir : '', text: p ? p.innerText : '', note: li.querySelector('.tag.warn') ? 'yes' : ''};
+	})()`))
+	t.Logf("the Arabic readers' preview: lang=%q dir=%q fallback note=%q", preview["lang"], preview["dir"], preview["note"])
+	switch {
+	case len(preview) == 0:
+		t.Errorf("the preview has no block for the Arabic readers (#preview-ar)\n%s", browsertest.PageState(tab))
+	case preview["lang"] == "ar":
+		if preview["dir"] != "rtl" {
+			t.Errorf("the Arabic preview has dir=%q, want rtl", preview["dir"])
+		}
+		if !strings.ContainsFunc(preview["text"], isArabic) {
+			t.Errorf("the Arabic preview shows no Arabic letter: %q", preview["text"])
+		}
+	case preview["lang"] == "en":
+		if preview["note"] == "" {
+			t.Errorf("the Arabic readers' preview falls back to English without saying so")
+		}
+	default:
+		t.Errorf("the Arabic readers' preview is in lang=%q dir=%q, want ar/rtl (or en with a note)", preview["lang"], preview["dir"])
+	}
+}
+
+// sendAnnouncement presses the send button under the preview of a
+// compose page of scope (/groups/{id} or /k/{kg}) and checks that it led
+// to the message centre with the "sent" notice.
+func sendAnnouncement(t testing.TB, tab context.Context, scope string) {
+	t.Helper()
+	clickAndLoad(t, tab, `main section form[action="`+scope+`/announcements"] button[type=submit]`)
+	if got := path(t, tab); !strings.HasPrefix(got, scope+"/messages?sent=") {
+		t.Fatalf("after sending: on %s\n%s", got, browsertest.PageState(tab))
+	}
+	if !visible(t, tab, `main .notice[role=status]`, "") {
+		t.Errorf("no sent notice after sending\n%s", browsertest.PageState(tab))
+	}
+}
+
+// amalOpensNewest signs Amal in on her own phone and opens the newest
+// thread of her inbox, which must be thread, in Arabic, right to left.
+func amalOpensNewest(t testing.TB, s *site, b *browsertest.Browser, thread int64) context.Context {
+	t.Helper()
+	tab := b.NewIncognito(t)
+	s.signIn(t, tab, "amal")
+	s.open(t, tab, "/inbox")
+	clickAndLoad(t, tab, `main ul.inbox li:first-child a`)
+	if got, want := path(t, tab), fmt.Sprintf("/threads/%d", thread); got != want {
+		t.Fatalf("the newest thread in Amal's inbox is %s, want %s\n%s", got, want, browsertest.PageState(tab))
+	}
+	if gl, gd := htmlLang(t, tab), htmlDir(t, tab); gl != "ar" || gd != "rtl" {
+		t.Errorf("Amal's thread page: <html lang=%q dir=%q>, want ar rtl", gl, gd)
+	}
+	return tab
 }

@@ -40,16 +40,8 @@ func TestPhrasebookMessageFlow(t *testing.T) {
 	}
 
 	// She searches the phrasebook in Norwegian.
-	browsertest.Run(t, staff, chromedp.SendKeys(chromedp.CSS("#f-q"), "matpakke"))
-	clickAndLoad(t, staff, `main form[role=search] button[type=submit]`)
-	if got := path(t, staff); !strings.Contains(got, "q=matpakke") {
-		t.Fatalf("after searching: on %s, want the search for matpakke\n%s", got, browsertest.PageState(staff))
-	}
 	const key = "food.packed_lunch_day"
-	clickAndLoad(t, staff, `main ul.cards a[href$="phrase=`+key+`"]`)
-	if got := path(t, staff); !strings.Contains(got, "phrase="+key) {
-		t.Fatalf("after picking the entry: on %s\n%s", got, browsertest.PageState(staff))
-	}
+	pickPhrase(t, staff, "matpakke", key)
 	// It has one slot, the weekday: she picks Friday.
 	browsertest.Run(t, staff, chromedp.SetValue(chromedp.CSS("#f-Weekday"), "friday"))
 	clickAndLoad(t, staff, `main section form[method=get] button[type=submit]`)
@@ -57,57 +49,18 @@ func TestPhrasebookMessageFlow(t *testing.T) {
 		t.Fatalf("after asking for the preview: on %s\n%s", got, browsertest.PageState(staff))
 	}
 
-	// The preview shows what the Arabic readers will get: Arabic, right to
-	// left, or (while the Arabic phrasebook is missing) English with a note.
-	preview := browsertest.Get(t, staff, chromedp.Evaluate[map[string]string](`(() => {
-		const li = document.querySelector('#preview-ar');
-		if (!li) return {};
-		const p = li.querySelector('p[lang]');
-		return {lang: p ? p.lang : '', dir: p ? p.dir : '', text: p ? p.innerText : '', note: li.querySelector('.tag.warn') ? 'yes' : ''};
-	})()`))
-	t.Logf("the Arabic readers' preview: lang=%q dir=%q fallback note=%q", preview["lang"], preview["dir"], preview["note"])
-	switch {
-	case len(preview) == 0:
-		t.Errorf("the preview has no block for the Arabic readers (#preview-ar)\n%s", browsertest.PageState(staff))
-	case preview["lang"] == "ar":
-		if preview["dir"] != "rtl" {
-			t.Errorf("the Arabic preview has dir=%q, want rtl", preview["dir"])
-		}
-		if !strings.ContainsFunc(preview["text"], isArabic) {
-			t.Errorf("the Arabic preview shows no Arabic letter: %q", preview["text"])
-		}
-	case preview["lang"] == "en":
-		if preview["note"] == "" {
-			t.Errorf("the Arabic readers' preview falls back to English without saying so")
-		}
-	default:
-		t.Errorf("the Arabic readers' preview is in lang=%q dir=%q, want ar/rtl (or en with a note)", preview["lang"], preview["dir"])
-	}
+	// The preview shows what the Arabic readers will get.
+	checkArabicPreview(t, staff)
 	screenshot(t, staff, "phrasebook-preview.png")
 
-	clickAndLoad(t, staff, fmt.Sprintf(`main section form[action="/groups/%d/announcements"] button[type=submit]`, g))
-	if got := path(t, staff); !strings.HasPrefix(got, fmt.Sprintf("/groups/%d/messages?sent=", g)) {
-		t.Fatalf("after sending: on %s\n%s", got, browsertest.PageState(staff))
-	}
-	if !visible(t, staff, `main .notice[role=status]`, "") {
-		t.Errorf("no sent notice after sending\n%s", browsertest.PageState(staff))
-	}
+	sendAnnouncement(t, staff, fmt.Sprintf("/groups/%d", g))
 	var msg, thread int64
 	if err := s.DB.R.QueryRow(`SELECT id, thread_id FROM messages WHERE phrase_key = $1 ORDER BY id DESC LIMIT 1`, key).Scan(&msg, &thread); err != nil {
 		t.Fatalf("the sent message is not in the database: %v", err)
 	}
 
 	// Amal, on her own phone.
-	parent := b.NewIncognito(t)
-	s.signIn(t, parent, "amal")
-	s.open(t, parent, "/inbox")
-	clickAndLoad(t, parent, `main ul.inbox li:first-child a`)
-	if got, want := path(t, parent), fmt.Sprintf("/threads/%d", thread); got != want {
-		t.Fatalf("the newest thread in Amal's inbox is %s, want %s\n%s", got, want, browsertest.PageState(parent))
-	}
-	if gl, gd := htmlLang(t, parent), htmlDir(t, parent); gl != "ar" || gd != "rtl" {
-		t.Errorf("Amal's thread page: <html lang=%q dir=%q>, want ar rtl", gl, gd)
-	}
+	parent := amalOpensNewest(t, s, b, thread)
 	item := fmt.Sprintf("main li#m%d", msg)
 	if !visible(t, parent, item+" p.msg-text", "") {
 		t.Fatalf("the message is not visible on Amal's thread page\n%s", browsertest.PageState(parent))
@@ -135,10 +88,7 @@ func TestPhrasebookMessageFlow(t *testing.T) {
 	if !visible(t, staff, "main table tbody tr", "Amal Haddad") {
 		t.Errorf("Amal is not in the receipts table\n%s", browsertest.PageState(staff))
 	}
-	row := browsertest.Get(t, staff, chromedp.Evaluate[string](`(() => {
-		const r = [...document.querySelectorAll('main table tbody tr')].find(r => r.querySelector('th').innerText.includes('Amal Haddad'));
-		return r ? r.innerText : '';
-	})()`))
+	row := receiptRow(t, staff, "Amal Haddad")
 	if !strings.Contains(row, answer) {
 		t.Errorf("Amal's row on the receipts page is %q; want her answer in Norwegian, %q", row, answer)
 	}
@@ -268,16 +218,7 @@ func TestFreeTextMessageWithTranslation(t *testing.T) {
 		t.Fatalf("the worker never asked the translation server for Arabic")
 	}
 
-	parent := b.NewIncognito(t)
-	s.signIn(t, parent, "amal")
-	s.open(t, parent, "/inbox")
-	clickAndLoad(t, parent, `main ul.inbox li:first-child a`)
-	if got, want := path(t, parent), fmt.Sprintf("/threads/%d", thread); got != want {
-		t.Fatalf("the newest thread in Amal's inbox is %s, want %s\n%s", got, want, browsertest.PageState(parent))
-	}
-	if gl, gd := htmlLang(t, parent), htmlDir(t, parent); gl != "ar" || gd != "rtl" {
-		t.Errorf("Amal's thread page: <html lang=%q dir=%q>, want ar rtl", gl, gd)
-	}
+	parent := amalOpensNewest(t, s, b, thread)
 	item := fmt.Sprintf("main li#m%d", msg)
 	if !visible(t, parent, item+` p.msg-text[lang=ar]`, fakeArabic) {
 		t.Errorf("Amal does not see the Arabic translation\n%s", browsertest.PageState(parent))

@@ -131,6 +131,16 @@ func staffOf(c *web.Ctx, t *threadInfo) bool {
 	return c.Actor.StaffOfGroup(t.Org, t.KindergartenID, t.GroupID)
 }
 
+// mayWrite: everyone who sees a thread may write in it, except that in
+// an announcement to the whole kindergarten staff write only as its
+// manager or owner admin: it goes to every family there.
+func mayWrite(c *web.Ctx, t *threadInfo, staff bool) bool {
+	if staff && t.Kind == messaging.KindAnnouncement && t.GroupID == 0 {
+		return c.Actor.AdminsKindergarten(t.Org, t.KindergartenID)
+	}
+	return true
+}
+
 // category is one option of the category select.
 type category struct{ Value, Icon, Key string }
 
@@ -156,8 +166,9 @@ type item struct {
 // stats is "read by X of Y · N need help" of one staff message.
 type stats struct{ Total, Read, Help int }
 
-// form is the reply form's settings.
-type form struct {
+// Form is a message form's settings, for the "reply" template (web's
+// shared partials).
+type Form struct {
 	Action     string
 	Staff      bool
 	Lang       string // the language the writer writes in (lang of the textarea)
@@ -166,6 +177,15 @@ type form struct {
 	// language was refused; Compose is the phrasebook link.
 	Blocked bool
 	Compose string
+	// Prefix makes the field ids unique when a page has several forms;
+	// Send is the i18n key of the button ("" for the usual one).
+	Prefix, Send string
+}
+
+// StaffForm is a staff member's form posting to action, in their
+// interface language.
+func StaffForm(c *web.Ctx, action, prefix, send string) Form {
+	return Form{Action: action, Staff: true, Lang: staffLang(c), Categories: categories(), Prefix: prefix, Send: send}
 }
 
 type threadData struct {
@@ -176,7 +196,9 @@ type threadData struct {
 	Large     bool
 	Items     []item
 	Answers   []string
-	Form      form
+	// CanWrite: the form is shown (see mayWrite).
+	CanWrite bool
+	Form     Form
 }
 
 // threadPage renders thread t for the viewer.
@@ -247,7 +269,8 @@ func threadPage(c *web.Ctx, t *threadInfo, status int, errs, values map[string]s
 			return err
 		}
 	}
-	d := &threadData{ID: t.ID, ChildName: t.ChildName, Kind: t.Kind, Staff: staff, Large: prof.pictures && !staff, Answers: messaging.Answers}
+	d := &threadData{ID: t.ID, ChildName: t.ChildName, Kind: t.Kind, Staff: staff, Large: prof.pictures && !staff, Answers: messaging.Answers,
+		CanWrite: mayWrite(c, t, staff)}
 	var unread []int64
 	for _, r := range list {
 		readAs := lang
@@ -279,7 +302,7 @@ func threadPage(c *web.Ctx, t *threadInfo, status int, errs, values map[string]s
 			return err
 		}
 	}
-	d.Form = form{Action: "/threads/" + strconv.FormatInt(t.ID, 10) + "/messages", Staff: staff, Lang: lang, Blocked: blocked}
+	d.Form = Form{Action: "/threads/" + strconv.FormatInt(t.ID, 10) + "/messages", Staff: staff, Lang: lang, Blocked: blocked}
 	if staff {
 		d.Form.Categories = categories()
 		d.Form.Compose = composeLink(t.Thread)
@@ -329,11 +352,16 @@ func addMedia(c *web.Ctx, kg int64, items []item) error {
 	return nil
 }
 
+// composeLink is the phrasebook page for the thread's readers: the
+// group's, or the kindergarten's for an announcement to all of it.
 func composeLink(t *messaging.Thread) string {
-	if t.GroupID == 0 {
-		return ""
+	switch {
+	case t.GroupID != 0:
+		return "/groups/" + strconv.FormatInt(t.GroupID, 10) + "/compose"
+	case t.Kind == messaging.KindAnnouncement:
+		return "/k/" + strconv.FormatInt(t.KindergartenID, 10) + "/compose"
 	}
-	return "/groups/" + strconv.FormatInt(t.GroupID, 10) + "/compose"
+	return ""
 }
 
 // Thread shows a thread's messages to the viewer, oldest first, and
@@ -492,6 +520,9 @@ func Reply(c *web.Ctx) error {
 		return err
 	}
 	staff := staffOf(c, t)
+	if !mayWrite(c, t, staff) {
+		return web.ErrNotFound
+	}
 	s, err := check(c, t.Thread, staff)
 	if err != nil {
 		return err
@@ -536,43 +567,45 @@ func Answer(c *web.Ctx) error {
 }
 
 type writeData struct {
+	ChildID   int64
 	ChildName string
-	Form      form
+	Form      Form
 }
 
-// ChildMessage writes about a child (starting the thread if needed):
-// staff of the child's group and guardians with parental responsibility
-// in the child's shared thread, another guardian who may see the child
-// in their private thread with the group.
-func ChildMessage(c *web.Ctx) error {
+// child is a child written about, with what the rights rules need.
+type child struct {
+	ID, Org, Kg, Group int64
+	Name               string
+}
+
+func loadChild(c *web.Ctx) (*child, error) {
 	id, err := pathID(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ctx := c.Context()
-	var org, kg int64
+	k := &child{ID: id}
 	var group sql.NullInt64
-	var name string
-	if err := c.Env.DB.R.QueryRowContext(ctx, `SELECT k.organisation_id, c.kindergarten_id, c.group_id, c.first_name
-		FROM children c JOIN kindergartens k ON k.id = c.kindergarten_id WHERE c.id = $1`, id).Scan(&org, &kg, &group, &name); err != nil {
-		if err == sql.ErrNoRows {
-			return web.ErrNotFound
-		}
-		return err
+	err = c.Env.DB.R.QueryRowContext(c.Context(), `SELECT k.organisation_id, c.kindergarten_id, c.group_id, c.first_name
+		FROM children c JOIN kindergartens k ON k.id = c.kindergarten_id WHERE c.id = $1`, id).Scan(&k.Org, &k.Kg, &group, &k.Name)
+	if err == sql.ErrNoRows {
+		return nil, web.ErrNotFound
 	}
-	staff := c.Actor.StaffOfGroup(org, kg, group.Int64)
-	// The thread as it is now, for the sensitivity check (not created
-	// for a form that fails).
-	var existing *messaging.Thread
-	var tid int64
-	switch err := c.Env.DB.R.QueryRowContext(ctx, `SELECT id FROM threads WHERE kind = 'child' AND child_id = $1`, id).Scan(&tid); err {
-	case nil:
-		if existing, err = messaging.GetThread(ctx, c.Env.DB.R, tid); err != nil {
-			return err
-		}
-	case sql.ErrNoRows:
-		existing = &messaging.Thread{KindergartenID: kg, GroupID: group.Int64, ChildID: id, Kind: messaging.KindChild}
-	default:
+	k.Group = group.Int64
+	return k, err
+}
+
+// write sends a message about child k in its thread of kind (with
+// guardian for a private thread), creating the thread with the first
+// message, or shows the form again with its problems.
+func write(c *web.Ctx, k *child, staff bool, kind string, guardian int64, title string) error {
+	ctx := c.Context()
+	// The thread as it is now, for the sensitivity check; it is not
+	// created for a form that fails.
+	existing, err := messaging.FindThread(ctx, c.Env.DB.R, kind, k.ID, guardian)
+	if errors.Is(err, db.ErrNotFound) {
+		existing, err = &messaging.Thread{KindergartenID: k.Kg, GroupID: k.Group, ChildID: k.ID, GuardianID: guardian, Kind: kind}, nil
+	}
+	if err != nil {
 		return err
 	}
 	s, err := check(c, existing, staff)
@@ -581,13 +614,10 @@ func ChildMessage(c *web.Ctx) error {
 	}
 	if len(s.errs) == 0 {
 		th, msg, err := send(c, s, func(tx *sql.Tx) (*messaging.Thread, error) {
-			// The shared thread is for staff and guardians with parental
-			// responsibility; another guardian writes in their private
-			// thread with the group.
-			if l := c.Actor.Links[id]; !staff && !l.ParentalResponsibility {
-				return messaging.PrivateThread(ctx, tx, id, c.Actor.PersonID, c.Actor.PersonID)
+			if kind == messaging.KindPrivate {
+				return messaging.PrivateThread(ctx, tx, k.ID, guardian, c.Actor.PersonID)
 			}
-			return messaging.ChildThread(ctx, tx, id, c.Actor.PersonID)
+			return messaging.ChildThread(ctx, tx, k.ID, c.Actor.PersonID)
 		})
 		if err != nil {
 			return err
@@ -596,11 +626,56 @@ func ChildMessage(c *web.Ctx) error {
 			return c.Redirect(anchor(th.ID, msg))
 		}
 	}
-	d := &writeData{ChildName: name, Form: form{Action: "/children/" + strconv.FormatInt(id, 10) + "/messages", Staff: staff, Lang: s.lang, Blocked: s.blocked}}
+	d := &writeData{ChildID: k.ID, ChildName: k.Name, Form: Form{Action: c.R.URL.Path, Staff: staff, Lang: s.lang, Blocked: s.blocked}}
 	if staff {
 		d.Form.Categories = categories()
 		d.Form.Compose = composeLink(existing)
 	}
-	c.Render(http.StatusBadRequest, pages, "write", &web.Page{Title: c.T("conversations.write.title", "Name", name), Data: d, Errors: s.errs, Form: s.values})
+	c.Render(http.StatusBadRequest, pages, "write", &web.Page{Title: title, Data: d, Errors: s.errs, Form: s.values})
 	return nil
+}
+
+// ChildMessage writes about a child (starting the thread if needed):
+// staff of the child's group and guardians with parental responsibility
+// in the child's shared thread, another guardian who may see the child
+// in their private thread with the group.
+func ChildMessage(c *web.Ctx) error {
+	k, err := loadChild(c)
+	if err != nil {
+		return err
+	}
+	staff := c.Actor.StaffOfGroup(k.Org, k.Kg, k.Group)
+	kind, guardian := messaging.KindChild, int64(0)
+	if l := c.Actor.Links[k.ID]; !staff && !l.ParentalResponsibility {
+		// The shared thread is for staff and guardians with parental
+		// responsibility; another guardian writes in their private
+		// thread with the group.
+		kind, guardian = messaging.KindPrivate, c.Actor.PersonID
+	}
+	return write(c, k, staff, kind, guardian, c.T("conversations.write.title", "Name", k.Name))
+}
+
+// GuardianMessage is staff writing privately to guardian {pid} about
+// child {id}: for split households, and for guardians without parental
+// responsibility, who are not in the child's shared thread. The router
+// has checked policy.ChildGuardianStaff; it is checked again here.
+func GuardianMessage(c *web.Ctx) error {
+	k, err := loadChild(c)
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.ParseInt(c.R.PathValue("pid"), 10, 64)
+	if err != nil || !c.Actor.StaffOfGroup(k.Org, k.Kg, k.Group) {
+		return web.ErrNotFound
+	}
+	var name string
+	err = c.Env.DB.R.QueryRowContext(c.Context(), `SELECT p.name FROM guardianships g JOIN people p ON p.id = g.person_id
+		WHERE g.child_id = $1 AND g.person_id = $2 AND NOT g.no_information`, k.ID, pid).Scan(&name)
+	if err == sql.ErrNoRows {
+		return web.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return write(c, k, true, messaging.KindPrivate, pid, c.T("staffwrite.private.title", "Guardian", name, "Name", k.Name))
 }

@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"net/http"
+	"slices"
 
 	"tillit/internal/messaging"
 	"tillit/internal/web"
@@ -29,6 +30,8 @@ type inboxData struct {
 	Staff    bool
 	Threads  []inboxThread
 	Groups   []inboxGroup
+	// Kindergartens the person administers: their announcements to all.
+	Kindergartens []inboxGroup
 }
 
 // Inbox lists a guardian's threads, newest first, with unread counts and
@@ -117,6 +120,9 @@ func Inbox(c *web.Ctx) error {
 			var kg, org int64
 			if err := rows.Scan(&g.ID, &g.Name, &g.Kindergarten, &kg, &org); err != nil {
 				return err
+			}
+			if a.AdminsKindergarten(org, kg) && !slices.ContainsFunc(d.Kindergartens, func(k inboxGroup) bool { return k.ID == kg }) {
+				d.Kindergartens = append(d.Kindergartens, inboxGroup{ID: kg, Kindergarten: g.Kindergarten})
 			}
 			if a.StaffOfGroup(org, kg, g.ID) {
 				d.Groups = append(d.Groups, g)

@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"tillit/internal/feature/conversations"
 	"tillit/internal/i18n"
 	"tillit/internal/web"
 )
@@ -304,6 +305,33 @@ type StaffChild struct {
 	NoInformation []string
 	// Languages are the choices of the add-guardian form.
 	Languages []i18n.Language
+	// Messages: the child's shared thread (nil before its first
+	// message), who it reaches, the form to write in it, and the
+	// guardians staff may write to privately.
+	Thread   *ThreadLink
+	SharedTo []string
+	Shared   conversations.Form
+	Private  []PrivateTarget
+}
+
+// ThreadLink is a thread on the child's page: how much is in it, and when
+// the last message came.
+type ThreadLink struct {
+	ID    int64
+	Count int
+	Last  time.Time
+}
+
+// PrivateTarget is a guardian staff may write to privately about the
+// child: linked without "no access to information", whether they have
+// parental responsibility or not, signed up or not (they read it once
+// they accept their invitation).
+type PrivateTarget struct {
+	Name                   string
+	ParentalResponsibility bool
+	Pending                bool
+	Thread                 *ThreadLink // nil before the first message
+	Form                   conversations.Form
 }
 
 // Guardian is a guardian of the child as staff see them.
@@ -340,7 +368,7 @@ func staffChild(c *web.Ctx, id int64, admin bool) error {
 	k.Birth = parseBirth(birth, time.Now())
 	k.Conf, k.Address = confKey(conf), shownAddress(admin, address, conf)
 
-	rows, err := q.QueryContext(ctx, `SELECT p.name, p.login IS NULL, p.email, p.phone, p.languages, p.info_preference, p.needs_interpreter,
+	rows, err := q.QueryContext(ctx, `SELECT p.id, p.name, p.login IS NULL, p.email, p.phone, p.languages, p.info_preference, p.needs_interpreter,
 		p.interpreter_language, p.interpreter_dialect, p.address, p.confidential_address,
 		g.parental_responsibility, g.lives_with, g.no_information, g.no_pickup
 		FROM guardianships g JOIN people p ON p.id = g.person_id
@@ -349,10 +377,12 @@ func staffChild(c *web.Ctx, id int64, admin bool) error {
 		return err
 	}
 	defer rows.Close()
+	var ids []int64
 	for rows.Next() {
 		var g Guardian
+		var pid int64
 		var phone, langs, pref, il, address, conf string
-		if err := rows.Scan(&g.Name, &g.Pending, &g.Email, &phone, &langs, &pref, &g.NeedsInterpreter, &il, &g.InterpreterDialect, &address, &conf,
+		if err := rows.Scan(&pid, &g.Name, &g.Pending, &g.Email, &phone, &langs, &pref, &g.NeedsInterpreter, &il, &g.InterpreterDialect, &address, &conf,
 			&g.ParentalResponsibility, &g.LivesWith, &g.NoInformation, &g.NoPickup); err != nil {
 			return err
 		}
@@ -371,11 +401,58 @@ func staffChild(c *web.Ctx, id int64, admin bool) error {
 			k.NoInformation = append(k.NoInformation, g.Name)
 		}
 		k.Guardians = append(k.Guardians, g)
+		ids = append(ids, pid)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if err := staffMessages(c, k, ids); err != nil {
+		return err
+	}
 	c.Render(http.StatusOK, pages, "staffchild", &web.Page{Title: k.FirstName + " " + k.LastName, Data: k})
+	return nil
+}
+
+// staffMessages fills in the child page's messages section: the shared
+// thread and whom it reaches (guardians with parental responsibility and
+// access to information, as messaging.Recipients), and every guardian
+// with access to information as someone to write to privately, with
+// their private thread. ids are the person ids of k.Guardians.
+func staffMessages(c *web.Ctx, k *StaffChild, ids []int64) error {
+	rows, err := c.Env.DB.R.QueryContext(c.Context(), `SELECT t.id, COALESCE(t.guardian_id, 0), t.last_message_at,
+		(SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id)
+		FROM threads t WHERE t.child_id = $1 AND t.kind IN ('child', 'private')`, k.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	threads := map[int64]*ThreadLink{} // by guardian; 0 is the shared thread
+	for rows.Next() {
+		var t ThreadLink
+		var guardian, last int64
+		if err := rows.Scan(&t.ID, &guardian, &last, &t.Count); err != nil {
+			return err
+		}
+		t.Last = time.Unix(last, 0)
+		threads[guardian] = &t
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	child := "/children/" + strconv.FormatInt(k.ID, 10)
+	k.Thread = threads[0]
+	k.Shared = conversations.StaffForm(c, child+"/messages", "", "")
+	for i, g := range k.Guardians {
+		if g.NoInformation {
+			continue
+		}
+		if g.ParentalResponsibility {
+			k.SharedTo = append(k.SharedTo, g.Name)
+		}
+		pid := strconv.FormatInt(ids[i], 10)
+		k.Private = append(k.Private, PrivateTarget{Name: g.Name, ParentalResponsibility: g.ParentalResponsibility, Pending: g.Pending,
+			Thread: threads[ids[i]], Form: conversations.StaffForm(c, child+"/guardians/"+pid+"/messages", "p"+pid+"-", "staffwrite.private.send")})
+	}
 	return nil
 }
 

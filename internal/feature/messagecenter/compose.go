@@ -61,7 +61,7 @@ type LangCount struct {
 }
 
 type composeData struct {
-	Group      *group
+	Scope      *scope
 	Q, Cat     string
 	Categories []phrasebook.Category
 	Searched   bool
@@ -81,9 +81,14 @@ type composeData struct {
 	Sensitive     []string
 }
 
-// recipientLanguages lists the languages the group's families read, in
+// OneChild is the key of "this entry names a child: not for everyone".
+func (d *composeData) OneChild() string {
+	return d.Scope.Key("messagecenter.one_child", "staffwrite.kg.one_child")
+}
+
+// recipientLanguages lists the languages the scope's families read, in
 // launch-language order, with how many recipients read each.
-func recipientLanguages(ctx context.Context, q *sql.DB, g *group) ([]LangCount, int, error) {
+func recipientLanguages(ctx context.Context, q *sql.DB, g *scope) ([]LangCount, int, error) {
 	rs, err := messaging.Recipients(ctx, q, &messaging.Thread{Kind: messaging.KindAnnouncement, KindergartenID: g.Kg, GroupID: g.ID})
 	if err != nil {
 		return nil, 0, err
@@ -115,8 +120,8 @@ func sortedKeys(m map[string]int) []string {
 	return out
 }
 
-func newCompose(c *web.Ctx, g *group) (*composeData, error) {
-	d := &composeData{Group: g, Categories: book.Categories(), MessageCategories: messaging.Categories, OnlyNorwegian: true}
+func newCompose(c *web.Ctx, g *scope) (*composeData, error) {
+	d := &composeData{Scope: g, Categories: book.Categories(), MessageCategories: messaging.Categories, OnlyNorwegian: true}
 	var err error
 	d.Languages, d.Recipients, err = recipientLanguages(c.Context(), c.Env.DB.R, g)
 	if err != nil {
@@ -212,7 +217,7 @@ func choose(c *web.Ctx, d *composeData, key string, values func(string) string, 
 	}
 	errs := map[string]string{}
 	if v.ForOneChild {
-		errs["phrase"] = "messagecenter.one_child"
+		errs["phrase"] = d.OneChild()
 		return nil, errs, nil
 	}
 	slots := map[string]string{}
@@ -249,8 +254,14 @@ func choose(c *web.Ctx, d *composeData, key string, values func(string) string, 
 // or search the phrasebook in Norwegian, fill in the chosen entry, see it
 // in every recipient language; or write free text. All GET, so it works
 // without JavaScript and the back button.
-func Compose(c *web.Ctx) error {
-	g, err := loadGroup(c)
+func Compose(c *web.Ctx) error { return compose(c, loadGroup) }
+
+// KindergartenCompose is the same page for an announcement to the whole
+// kindergarten (the manager's and the owner admin's).
+func KindergartenCompose(c *web.Ctx) error { return compose(c, loadKindergarten) }
+
+func compose(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
+	g, err := load(c)
 	if err != nil {
 		return err
 	}
@@ -291,13 +302,18 @@ func Compose(c *web.Ctx) error {
 }
 
 func render(c *web.Ctx, status int, d *composeData, errs, form map[string]string) {
-	c.Render(status, pages, "compose", &web.Page{Title: c.T("messagecenter.compose.title", "Group", d.Group.Name), Data: d, Errors: errs, Form: form})
+	c.Render(status, pages, "compose", &web.Page{Title: c.T(d.Scope.Key("messagecenter.compose.title", "staffwrite.kg.compose_title"), "Group", d.Scope.Name), Data: d, Errors: errs, Form: form})
 }
 
 // Announce sends a new announcement to the group: a phrasebook entry
 // (phrase_key and its slot values) or free text (category and body).
-func Announce(c *web.Ctx) error {
-	g, err := loadGroup(c)
+func Announce(c *web.Ctx) error { return announce(c, loadGroup) }
+
+// KindergartenAnnounce sends an announcement to the whole kindergarten.
+func KindergartenAnnounce(c *web.Ctx) error { return announce(c, loadKindergarten) }
+
+func announce(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
+	g, err := load(c)
 	if err != nil {
 		return err
 	}
@@ -348,13 +364,13 @@ func Announce(c *web.Ctx) error {
 		return err
 	})
 	if errors.Is(err, messaging.ErrNoRecipients) {
-		render(c, http.StatusBadRequest, d, map[string]string{"body": "messagecenter.no_recipients"}, map[string]string{"category": msg.Category, "body": msg.Body})
+		render(c, http.StatusBadRequest, d, map[string]string{"body": g.Key("messagecenter.no_recipients", "staffwrite.kg.no_recipients")}, map[string]string{"category": msg.Category, "body": msg.Body})
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/groups/" + strconv.FormatInt(g.ID, 10) + "/messages?sent=" + strconv.Itoa(sent.Recipients))
+	return c.Redirect(g.Path() + "/messages?sent=" + strconv.Itoa(sent.Recipients))
 }
 
 // ValidateBody checks a free-text message: not empty, at most MaxBody

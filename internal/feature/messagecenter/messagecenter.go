@@ -37,32 +37,71 @@ var book = func() *phrasebook.Book {
 	return b
 }()
 
-// group is the group of the page, read after the router's check.
-type group struct {
-	ID, Kg, Org int64
+// scope is whom a page writes to and lists: one group, or the whole
+// kindergarten (ID 0), read after the router's check.
+type scope struct {
+	ID, Kg, Org int64 // ID: the group; 0 for the whole kindergarten
 	Name        string
+}
+
+// Whole reports whether the scope is the whole kindergarten.
+func (s *scope) Whole() bool { return s.ID == 0 }
+
+// Path is where the scope's pages live: /groups/{id} or /k/{kg}.
+func (s *scope) Path() string {
+	if s.Whole() {
+		return "/k/" + strconv.FormatInt(s.Kg, 10)
+	}
+	return "/groups/" + strconv.FormatInt(s.ID, 10)
+}
+
+// filter is the SQL condition on a table's kindergarten_id and group_id
+// (alias t, f, …) that picks the scope, with its arguments ($1, $2).
+func (s *scope) filter(alias string) (string, []any) {
+	if s.Whole() {
+		return alias + ".kindergarten_id = $1 AND " + alias + ".group_id IS NULL", []any{s.Kg}
+	}
+	return alias + ".kindergarten_id = $1 AND " + alias + ".group_id = $2", []any{s.Kg, s.ID}
+}
+
+// Key is the i18n key of a text that differs for the whole kindergarten.
+func (s *scope) Key(group, whole string) string {
+	if s.Whole() {
+		return whole
+	}
+	return group
 }
 
 // loadGroup reads group {id}; the router has checked GroupStaff, and the
 // actor's rights are checked again here all the same.
-func loadGroup(c *web.Ctx) (*group, error) {
-	id, err := strconv.ParseInt(c.R.PathValue("id"), 10, 64)
-	if err != nil {
-		return nil, web.ErrNotFound
-	}
-	g := &group{ID: id}
-	err = c.Env.DB.R.QueryRowContext(c.Context(), `SELECT g.name, k.id, k.organisation_id FROM groups g JOIN kindergartens k ON k.id = g.kindergarten_id WHERE g.id = $1`, id).
-		Scan(&g.Name, &g.Kg, &g.Org)
-	if err == sql.ErrNoRows {
-		return nil, web.ErrNotFound
-	}
+func loadGroup(c *web.Ctx) (*scope, error) {
+	id, err := pathID(c)
 	if err != nil {
 		return nil, err
 	}
-	if !c.Actor.StaffOfGroup(g.Org, g.Kg, g.ID) {
+	g := &scope{ID: id}
+	err = c.Env.DB.R.QueryRowContext(c.Context(), `SELECT g.name, k.id, k.organisation_id FROM groups g JOIN kindergartens k ON k.id = g.kindergarten_id WHERE g.id = $1`, id).
+		Scan(&g.Name, &g.Kg, &g.Org)
+	if err == sql.ErrNoRows || (err == nil && !c.Actor.StaffOfGroup(g.Org, g.Kg, g.ID)) {
 		return nil, web.ErrNotFound
 	}
-	return g, nil
+	return g, err
+}
+
+// loadKindergarten reads kindergarten {kg} as a scope; the router has
+// checked KindergartenAdmin: only the manager and the owner admin write
+// to the whole kindergarten (docs/messaging.md).
+func loadKindergarten(c *web.Ctx) (*scope, error) {
+	kg, err := strconv.ParseInt(c.R.PathValue("kg"), 10, 64)
+	if err != nil {
+		return nil, web.ErrNotFound
+	}
+	k := &scope{Kg: kg}
+	err = c.Env.DB.R.QueryRowContext(c.Context(), `SELECT name, organisation_id FROM kindergartens WHERE id = $1`, kg).Scan(&k.Name, &k.Org)
+	if err == sql.ErrNoRows || (err == nil && !c.Actor.AdminsKindergarten(k.Org, k.Kg)) {
+		return nil, web.ErrNotFound
+	}
+	return k, err
 }
 
 func pathID(c *web.Ctx) (int64, error) {
@@ -118,7 +157,7 @@ type Waiting struct {
 }
 
 type groupData struct {
-	Group     *group
+	Scope     *scope
 	Sent      int
 	Followups []Followup
 	Threads   []ThreadRow
@@ -128,22 +167,30 @@ type groupData struct {
 const recentThreads = 30
 
 // Group shows the group's message centre.
-func Group(c *web.Ctx) error {
-	g, err := loadGroup(c)
+func Group(c *web.Ctx) error { return messages(c, loadGroup) }
+
+// Kindergarten shows the kindergarten-wide announcements with how well
+// each was understood, and their follow-ups.
+func Kindergarten(c *web.Ctx) error { return messages(c, loadKindergarten) }
+
+// messages is the message centre of a scope.
+func messages(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
+	g, err := load(c)
 	if err != nil {
 		return err
 	}
 	ctx, q := c.Context(), c.Env.DB.R
-	d := &groupData{Group: g}
+	d := &groupData{Scope: g}
 	d.Sent, _ = strconv.Atoi(c.R.URL.Query().Get("sent"))
 
-	fs, err := messaging.OpenFollowups(ctx, q, g.ID)
+	fs, err := messaging.OpenFollowups(ctx, q, g.Kg, g.ID)
 	if err != nil {
 		return err
 	}
 	extra := map[int64][2]any{}
+	where, args := g.filter("f")
 	rows, err := q.QueryContext(ctx, `SELECT f.id, p.phone, m.thread_id FROM followups f JOIN people p ON p.id = f.person_id JOIN messages m ON m.id = f.message_id
-		WHERE f.group_id = $1 AND f.done_at IS NULL`, g.ID)
+		WHERE `+where+` AND f.done_at IS NULL`, args...)
 	if err != nil {
 		return err
 	}
@@ -173,6 +220,7 @@ func Group(c *web.Ctx) error {
 
 	// Private threads too: a guardian's own conversation with the group
 	// (written in the app or received by SMS) must reach the staff.
+	where, args = g.filter("t")
 	rows, err = q.QueryContext(ctx, `SELECT t.id, t.kind, COALESCE(c.first_name, ''), COALESCE(gp.name, ''), t.last_message_at,
 		COALESCE(m.id, 0), COALESCE(m.category, ''), COALESCE(m.body, ''), COALESCE(m.phrase_key, ''), COALESCE(m.phrase_slots, ''),
 		(SELECT COUNT(*) FROM receipts r WHERE r.message_id = m.id),
@@ -183,8 +231,8 @@ func Group(c *web.Ctx) error {
 		LEFT JOIN messages m ON m.id = (SELECT MAX(x.id) FROM messages x WHERE x.thread_id = t.id AND x.from_staff)
 		LEFT JOIN messages w ON w.id = (SELECT MAX(x.id) FROM messages x WHERE x.thread_id = t.id AND NOT x.from_staff)
 		LEFT JOIN people wp ON wp.id = w.author_id
-		WHERE t.group_id = $1 AND t.kind IN ('child', 'announcement', 'private')
-		ORDER BY t.last_message_at DESC, t.id DESC LIMIT `+strconv.Itoa(recentThreads), g.ID)
+		WHERE `+where+` AND t.kind IN ('child', 'announcement', 'private')
+		ORDER BY t.last_message_at DESC, t.id DESC LIMIT `+strconv.Itoa(recentThreads), args...)
 	if err != nil {
 		return err
 	}
@@ -214,7 +262,7 @@ func Group(c *web.Ctx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	c.Render(http.StatusOK, pages, "group", &web.Page{Title: c.T("messagecenter.title", "Group", g.Name), Data: d})
+	c.Render(http.StatusOK, pages, "group", &web.Page{Title: c.T(g.Key("messagecenter.title", "staffwrite.kg.title"), "Group", g.Name), Data: d})
 	return nil
 }
 
@@ -261,14 +309,16 @@ type ReceiptRow struct {
 
 type receiptsData struct {
 	MessageID, ThreadID int64
-	GroupID             int64
-	Category            string
-	Pictogram           string
-	Preview             string
-	PreviewDir          string
-	Sent                time.Time
-	Rows                []ReceiptRow
-	Total, Read, Help   int
+	// Back is the message centre the message belongs to ("" when the
+	// viewer has none: staff reading a kindergarten-wide announcement).
+	Back              string
+	Category          string
+	Pictogram         string
+	Preview           string
+	PreviewDir        string
+	Sent              time.Time
+	Rows              []ReceiptRow
+	Total, Read, Help int
 }
 
 // Receipts shows who received message {id}, who read it and who needs
@@ -284,15 +334,20 @@ func Receipts(c *web.Ctx) error {
 	var group sql.NullInt64
 	var body, key, slots, cat string
 	var created int64
-	err = q.QueryRowContext(ctx, `SELECT m.thread_id, t.group_id, m.category, m.body, m.phrase_key, m.phrase_slots, m.created_at
-		FROM messages m JOIN threads t ON t.id = m.thread_id WHERE m.id = $1`, id).Scan(&d.ThreadID, &group, &cat, &body, &key, &slots, &created)
+	var sc scope
+	err = q.QueryRowContext(ctx, `SELECT m.thread_id, t.kindergarten_id, k.organisation_id, t.group_id, m.category, m.body, m.phrase_key, m.phrase_slots, m.created_at
+		FROM messages m JOIN threads t ON t.id = m.thread_id JOIN kindergartens k ON k.id = t.kindergarten_id WHERE m.id = $1`, id).
+		Scan(&d.ThreadID, &sc.Kg, &sc.Org, &group, &cat, &body, &key, &slots, &created)
 	if err == sql.ErrNoRows {
 		return web.ErrNotFound
 	}
 	if err != nil {
 		return err
 	}
-	d.GroupID = group.Int64
+	sc.ID = group.Int64
+	if !sc.Whole() || c.Actor.AdminsKindergarten(sc.Org, sc.Kg) {
+		d.Back = sc.Path() + "/messages"
+	}
 	d.Category = "msg.category." + cat
 	d.Sent = time.Unix(created, 0)
 	d.Preview, d.Pictogram, d.PreviewDir = preview(body, key, slots)
@@ -357,16 +412,18 @@ func langKey(code string) string {
 	return ""
 }
 
-// FollowupDone marks follow-up {id} done and goes back to its group's
-// message centre. The router has checked that the actor is staff of the
-// follow-up's group.
+// FollowupDone marks follow-up {id} done and goes back to its message
+// centre: the group's, or the kindergarten's for an answer to a
+// kindergarten-wide announcement. The router has checked that the actor
+// is staff of the follow-up's group (the manager for the kindergarten).
 func FollowupDone(c *web.Ctx) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
 	var group sql.NullInt64
-	err = c.Env.DB.R.QueryRowContext(c.Context(), `SELECT group_id FROM followups WHERE id = $1`, id).Scan(&group)
+	var sc scope
+	err = c.Env.DB.R.QueryRowContext(c.Context(), `SELECT kindergarten_id, group_id FROM followups WHERE id = $1`, id).Scan(&sc.Kg, &group)
 	if err == sql.ErrNoRows {
 		return web.ErrNotFound
 	}
@@ -376,8 +433,6 @@ func FollowupDone(c *web.Ctx) error {
 	if err := messaging.CloseFollowup(c.Context(), c.Env.DB.W, id, c.Actor.PersonID); err != nil {
 		return err
 	}
-	if !group.Valid {
-		return c.Redirect("/groups")
-	}
-	return c.Redirect("/groups/" + strconv.FormatInt(group.Int64, 10) + "/messages")
+	sc.ID = group.Int64
+	return c.Redirect(sc.Path() + "/messages")
 }

@@ -90,7 +90,7 @@ var Routes = []Route{
 	// The group's message centre (staff).
 	{"GET /groups/{id}/messages", policy.GroupStaff, messagecenter.Group, 0},
 	{"GET /groups/{id}/compose", policy.GroupStaff, messagecenter.Compose, 0},
-	{"POST /groups/{id}/announcements", policy.GroupStaff, messagecenter.Announce, 0},
+	{"POST /groups/{id}/announcements", policy.GroupStaff, messagecenter.Announce, messagecenter.MaxUpload},
 	{"GET /messages/{id}/receipts", policy.MessageStaff, messagecenter.Receipts, 0},
 	{"POST /messages/{id}/resend", policy.MessageStaff, messagecenter.Resend, 0},
 	{"POST /messages/{id}/translations/{lang}", policy.MessageStaff, conversations.CorrectTranslation, 0},
@@ -108,7 +108,7 @@ var Routes = []Route{
 	// owner admin send them (docs/messaging.md).
 	{"GET /k/{kg}/messages", policy.KindergartenAdmin, messagecenter.Kindergarten, 0},
 	{"GET /k/{kg}/compose", policy.KindergartenAdmin, messagecenter.KindergartenCompose, 0},
-	{"POST /k/{kg}/announcements", policy.KindergartenAdmin, messagecenter.KindergartenAnnounce, 0},
+	{"POST /k/{kg}/announcements", policy.KindergartenAdmin, messagecenter.KindergartenAnnounce, messagecenter.MaxUpload},
 
 	// The kindergarten's administration (manager, owner admin).
 	{"GET /admin", policy.AnyStaff, admin.Home, 0},

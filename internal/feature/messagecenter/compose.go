@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"tillit/internal/i18n"
+	"tillit/internal/media"
 	"tillit/internal/messaging"
 	"tillit/internal/phrasebook"
 	"tillit/internal/web"
@@ -309,6 +310,10 @@ func render(c *web.Ctx, status int, d *composeData, errs, form map[string]string
 // (phrase_key and its slot values) or free text (category and body).
 func Announce(c *web.Ctx) error { return announce(c, loadGroup) }
 
+// MaxUpload is the body limit of the announcement routes: the text and a
+// voice message.
+const MaxUpload = media.MaxAudioUpload + 64<<10
+
 // KindergartenAnnounce sends an announcement to the whole kindergarten.
 func KindergartenAnnounce(c *web.Ctx) error { return announce(c, loadKindergarten) }
 
@@ -322,6 +327,7 @@ func announce(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
 		return err
 	}
 	msg := messaging.NewMessage{AuthorID: c.Actor.PersonID, FromStaff: true, Lang: i18n.Source}
+	var sent *messaging.Sent
 	if key := c.R.PostFormValue("phrase_key"); key != "" {
 		slots, errs, err := choose(c, d, key, c.R.PostFormValue, true)
 		if err != nil {
@@ -340,11 +346,20 @@ func announce(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
 		if !slices.Contains(messaging.Categories, cat) {
 			errs["category"] = "form.required"
 		}
+		// A voice message may go with the text, or alone; it is never
+		// machine-translated. (Pictures go to one family at a time:
+		// docs/media.md.)
+		voice, err := media.FromForm(c.R.MultipartForm, "voice", media.Audio)
+		if code := media.Code(err); code != "" {
+			errs["voice"] = code
+		} else if err != nil {
+			return err
+		}
 		body, code := ValidateBody(body)
-		if code != "" {
+		if code != "" && !(code == "form.required" && (voice != nil || errs["voice"] != "")) {
 			errs["body"] = code
 		}
-		if len(errs) == 0 && messaging.Sensitive(cat) && !d.OnlyNorwegian {
+		if len(errs) == 0 && body != "" && messaging.Sensitive(cat) && !d.OnlyNorwegian {
 			errs["category"] = "messagecenter.sensitive"
 		}
 		if len(errs) > 0 {
@@ -352,8 +367,17 @@ func announce(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
 			return nil
 		}
 		msg.Category, msg.Body = cat, body
+		atts, undo, err := messaging.StoreFiles(c.Env.Files, voice)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if sent == nil {
+				undo() // not sent: nothing refers to the file
+			}
+		}()
+		msg.Attachments = atts
 	}
-	var sent *messaging.Sent
 	err = c.Env.DB.Tx(c.Context(), func(tx *sql.Tx) error {
 		t, err := messaging.NewAnnouncement(c.Context(), tx, g.Kg, g.ID, c.Actor.PersonID)
 		if err != nil {
@@ -363,6 +387,9 @@ func announce(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
 		sent, err = messaging.Send(c.Context(), tx, msg)
 		return err
 	})
+	if err != nil {
+		sent = nil // rolled back
+	}
 	if errors.Is(err, messaging.ErrNoRecipients) {
 		render(c, http.StatusBadRequest, d, map[string]string{"body": g.Key("messagecenter.no_recipients", "staffwrite.kg.no_recipients")}, map[string]string{"category": msg.Category, "body": msg.Body})
 		return nil

@@ -281,6 +281,9 @@ func preview(body, key, slots string) (text, pictogram, dir string) {
 		}
 		return key, "", "ltr"
 	}
+	if body == "" {
+		return "", "📎", "auto" // a voice message or a picture without words
+	}
 	return shorten(body), "", "auto"
 }
 

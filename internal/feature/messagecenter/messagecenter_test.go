@@ -11,6 +11,7 @@ import (
 	"tillit/internal/app"
 	"tillit/internal/db"
 	"tillit/internal/db/dbtest"
+	"tillit/internal/media/mediatest"
 	"tillit/internal/phrasebook"
 	"tillit/internal/webtest"
 )
@@ -287,6 +288,54 @@ func TestOthersGet404(t *testing.T) {
 		}
 		if n := count(t, d, `SELECT COUNT(*) FROM followups WHERE done_at IS NULL AND id = $1`, w.Followup); n != 1 {
 			t.Error("someone without rights closed the follow-up")
+		}
+	})
+}
+
+func TestVoiceAnnouncement(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w, s := setup(t, d)
+		leader := s.Login(t, "leader", webtest.Password)
+		path := fmt.Sprintf("/groups/%d/announcements", w.GroupA)
+		// The compose page offers the recorder with the free text.
+		if page := leader.Get(fmt.Sprintf("/groups/%d/compose", w.GroupA)); !strings.Contains(page.Body, `name="voice"`) || !strings.Contains(page.Body, `enctype="multipart/form-data"`) {
+			t.Fatal("no voice field on the compose page")
+		}
+		// A bad file: refused on its field, nothing stored.
+		before := count(t, d, `SELECT COUNT(*) FROM messages`)
+		res := leader.PostMultipart(path, url.Values{"category": {"practical"}, "body": {"Hør her"}}, map[string]webtest.Upload{"voice": {Name: "v.webm", Data: mediatest.WebM(true)}})
+		if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `id="e-voice"`) || !strings.Contains(res.Body, "Hør her</textarea>") {
+			t.Fatalf("video as voice: %d", res.Status)
+		}
+		// A health message as voice alone is not machine-translated, so
+		// it may go to families of every language.
+		res = leader.PostMultipart(path, url.Values{"category": {"health"}}, map[string]webtest.Upload{"voice": {Name: "v.webm", Data: mediatest.WebM(false)}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("voice announcement: %d\n%s", res.Status, res.Body)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM messages`); n != before+1 {
+			t.Fatalf("%d messages stored, want 1", n-before)
+		}
+		var msg int64
+		d.R.QueryRow(`SELECT message_id FROM attachments WHERE kind = 'audio'`).Scan(&msg)
+		if n := count(t, d, `SELECT COUNT(*) FROM receipts WHERE message_id = $1`, msg); n == 0 {
+			t.Error("no recipients")
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM message_translations WHERE message_id = $1`, msg); n != 0 {
+			t.Errorf("%d translation jobs for a voice message", n)
+		}
+		// The message centre shows it with a paper clip, not an empty line.
+		if page := leader.Get(res.Location); !strings.Contains(page.Body, "📎") {
+			t.Error("voice announcement not shown in the message centre")
+		}
+		// The parent hears it.
+		var att int64
+		d.R.QueryRow(`SELECT id FROM attachments WHERE message_id = $1`, msg).Scan(&att)
+		if got := s.Login(t, "parent", webtest.Password).Get(fmt.Sprintf("/attachments/%d", att)); got.Status != 200 {
+			t.Errorf("parent fetches the voice announcement: %d", got.Status)
+		}
+		if n, _ := s.Env.Files.Files(); n != 1 {
+			t.Errorf("%d files in the store, want 1", n)
 		}
 	})
 }

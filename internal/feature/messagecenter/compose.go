@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"tillit/internal/feature/conversations"
 	"tillit/internal/i18n"
 	"tillit/internal/media"
 	"tillit/internal/messaging"
@@ -355,7 +355,7 @@ func announce(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
 		} else if err != nil {
 			return err
 		}
-		body, code := ValidateBody(body)
+		body, code := validateBody(body)
 		if code != "" && !(code == "form.required" && (voice != nil || errs["voice"] != "")) {
 			errs["body"] = code
 		}
@@ -400,30 +400,13 @@ func announce(c *web.Ctx, load func(*web.Ctx) (*scope, error)) error {
 	return c.Redirect(g.Path() + "/messages?sent=" + strconv.Itoa(sent.Recipients))
 }
 
-// ValidateBody checks a free-text message: not empty, at most MaxBody
-// characters, no control characters other than line breaks and tabs, no
-// bidirectional embedding, override or isolate characters. Line breaks
-// become "\n". It returns the cleaned text or the form.* key of the
-// problem. HTML is not a problem: every page escapes it.
-func ValidateBody(s string) (string, string) {
-	if !utf8.ValidString(s) {
-		return "", "form.invalid"
-	}
-	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
-	if s == "" {
-		return "", "form.required"
-	}
-	for _, r := range s {
-		switch {
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-			return "", "form.bidi_chars"
-		case r == '\n' || r == '\t':
-		case unicode.IsControl(r):
-			return "", "form.control_chars"
-		}
-	}
-	if utf8.RuneCountInString(s) > MaxBody {
+// validateBody checks announcement text with the same rules as every
+// message (conversations.ValidateBody), and the shorter limit of an
+// announcement: MaxBody characters.
+func validateBody(s string) (string, string) {
+	s, code := conversations.ValidateBody(s)
+	if code == "" && utf8.RuneCountInString(s) > MaxBody {
 		return "", "form.too_long"
 	}
-	return s, ""
+	return s, code
 }

@@ -147,6 +147,8 @@ func TestFreeText(t *testing.T) {
 		for _, bad := range []url.Values{
 			{"category": {"practical"}, "body": {"   "}},
 			{"category": {"practical"}, "body": {"Hei \u202Eevil"}},
+			{"category": {"practical"}, "body": {"Hei\u2028evil"}},
+			{"category": {"practical"}, "body": {"Hei\uFEFF"}},
 			{"category": {"practical"}, "body": {strings.Repeat("a", 2001)}},
 			{"category": {"nonsense"}, "body": {"Hei"}},
 			{},

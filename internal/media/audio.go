@@ -20,9 +20,9 @@ func checkAudio(data []byte) (*File, error) {
 	case hasAt(data, 4, "ftyp"):
 		f = checkMP4(data)
 	case hasAt(data, 0, "RIFF") && hasAt(data, 8, "WAVEfmt "):
-		f = &File{ContentType: "audio/wav", Ext: ".wav"}
+		f = &File{ContentType: "audio/wav"}
 	case hasAt(data, 0, "ID3") || mp3Frame(data):
-		f = &File{ContentType: "audio/mpeg", Ext: ".mp3"}
+		f = &File{ContentType: "audio/mpeg"}
 	}
 	if f == nil {
 		return nil, ErrUnsupported
@@ -46,7 +46,7 @@ func checkWebM(data []byte) *File {
 	if bytes.Contains(data, []byte("V_VP8")) || bytes.Contains(data, []byte("V_VP9")) || bytes.Contains(data, []byte("V_AV1")) || bytes.Contains(data, []byte("V_MPEG")) {
 		return nil
 	}
-	return &File{ContentType: "audio/webm", Ext: ".webm"}
+	return &File{ContentType: "audio/webm"}
 }
 
 // checkOgg: the first page starts an Opus or Vorbis stream, and no
@@ -66,7 +66,7 @@ func checkOgg(data []byte) *File {
 	if bytes.Contains(data, []byte("\x80theora")) {
 		return nil
 	}
-	return &File{ContentType: "audio/ogg", Ext: ".ogg"}
+	return &File{ContentType: "audio/ogg"}
 }
 
 // checkMP4: an ISO base media file (Safari records audio/mp4; phones'
@@ -94,7 +94,7 @@ func checkMP4(data []byte) *File {
 	if !sound {
 		return nil
 	}
-	return &File{ContentType: "audio/mp4", Ext: ".m4a"}
+	return &File{ContentType: "audio/mp4"}
 }
 
 // mp3Frame reports whether data starts with an MPEG audio layer III frame

@@ -54,7 +54,7 @@ func normaliseImage(data []byte) (*File, error) {
 		return nil, err
 	}
 	ob := out.Bounds()
-	return &File{Kind: Image, ContentType: "image/jpeg", Ext: ".jpg", Data: buf.Bytes(), Width: ob.Dx(), Height: ob.Dy()}, nil
+	return &File{Kind: Image, ContentType: "image/jpeg", Data: buf.Bytes(), Width: ob.Dx(), Height: ob.Dy()}, nil
 }
 
 // jpegOrientation reads the EXIF orientation (1–8) of a JPEG; 1 when it

@@ -78,7 +78,6 @@ func Code(err error) string {
 type File struct {
 	Kind        Kind
 	ContentType string // what we serve it as
-	Ext         string // file name extension for downloads: ".jpg", ".webm" …
 	Data        []byte
 	// Width and Height of a picture as stored.
 	Width, Height int

@@ -76,8 +76,8 @@ func withExif(jpg []byte, orientation uint16) []byte {
 
 func decode(t *testing.T, f *File) image.Image {
 	t.Helper()
-	if f.ContentType != "image/jpeg" || f.Kind != Image || f.Ext != ".jpg" {
-		t.Fatalf("stored as %q %q %q", f.Kind, f.ContentType, f.Ext)
+	if f.ContentType != "image/jpeg" || f.Kind != Image || Extension(f.ContentType) != ".jpg" {
+		t.Fatalf("stored as %q %q %q", f.Kind, f.ContentType, Extension(f.ContentType))
 	}
 	m, format, err := image.Decode(bytes.NewReader(f.Data))
 	if err != nil || format != "jpeg" {
@@ -224,8 +224,8 @@ func TestAudioByContent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f.ContentType != tc.ct || f.Kind != Audio || !bytes.Equal(f.Data, tc.data) || f.Ext == "" {
-				t.Errorf("got %q %q", f.ContentType, f.Ext)
+			if f.ContentType != tc.ct || f.Kind != Audio || !bytes.Equal(f.Data, tc.data) || Extension(f.ContentType) == "" {
+				t.Errorf("got %q %q", f.ContentType, Extension(f.ContentType))
 			}
 		})
 	}
